@@ -1,0 +1,48 @@
+import pytest
+
+from leads.models import Lead
+from leads.tests.factories import AttorneyFactory, LeadFactory, UserFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def test_settings(settings, tmp_path):
+    # Tests do not run collectstatic, and CVs go to a throwaway folder.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.INTAKE_RATE_LIMIT = ""
+    settings.ATTORNEY_EMAIL = "intake@firm.example"
+    storage = Lead._meta.get_field("cv").storage
+    cv_root = tmp_path / "cvs"
+    storage.__dict__["base_location"] = str(cv_root)
+    storage.__dict__["location"] = str(cv_root)
+    yield settings
+    for key in ("base_location", "location"):
+        storage.__dict__.pop(key, None)
+
+
+@pytest.fixture
+def lead(db):
+    return LeadFactory()
+
+
+@pytest.fixture
+def attorney(db):
+    return AttorneyFactory()
+
+
+@pytest.fixture
+def outsider(db):
+    """A signed-in user who is not an attorney."""
+    return UserFactory()
+
+
+@pytest.fixture
+def attorney_client(client, attorney):
+    client.force_login(attorney)
+    return client

@@ -1,0 +1,183 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.storage import storages
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from .validators import validate_cv
+
+DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
+RESUME_OR_CV_MESSAGE = "Add your resume as text or upload a CV file (or both)."
+
+
+def cv_storage():
+    return storages["cvs"]
+
+
+def cv_upload_to(lead, filename):
+    # The prospect's file name is never used as a path: only its (validated) extension is kept.
+    extension = PurePath(filename).suffix.lower()
+    return f"cvs/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+class DuplicateEmail(ValidationError):
+    """Raised by Lead.save() when the database refuses a second lead with the same email."""
+
+    def __init__(self):
+        super().__init__({"email": ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")})
+
+
+class LeadQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(state=Lead.State.PENDING)
+
+    def reached_out(self):
+        return self.filter(state=Lead.State.REACHED_OUT)
+
+    def search(self, query):
+        """Leads whose first name, last name, full name or email contains every word of query."""
+        leads = self
+        for word in query.split():
+            leads = leads.filter(
+                Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+            )
+        return leads
+
+    def counts_by_state(self):
+        counts = dict(self.order_by().values_list("state").annotate(n=models.Count("id")))
+        return {state: counts.get(state, 0) for state in Lead.State.values}
+
+
+class Lead(models.Model):
+    class State(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        REACHED_OUT = "REACHED_OUT", "Reached out"
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254)
+    resume = models.TextField("resume", blank=True, max_length=20000)
+    cv = models.FileField(
+        "CV file",
+        upload_to=cv_upload_to,
+        storage=cv_storage,
+        blank=True,
+        max_length=200,
+        validators=[validate_cv],
+    )
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reached_out_at = models.DateTimeField(null=True, blank=True)
+    reached_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="lead_email_unique_ci",
+                violation_error_code="duplicate_email",
+                violation_error_message=DUPLICATE_EMAIL_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=~Q(resume="") | ~Q(cv=""),
+                name="lead_has_resume_or_cv",
+                violation_error_code="resume_or_cv",
+                violation_error_message=RESUME_OR_CV_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=~Q(first_name="") & ~Q(last_name=""),
+                name="lead_names_not_blank",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["PENDING", "REACHED_OUT"]),
+                name="lead_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    def get_absolute_url(self):
+        return reverse("leads:lead_detail", args=[self.pk])
+
+    def clean(self):
+        self.first_name = self.first_name.strip()
+        self.last_name = self.last_name.strip()
+        self.resume = self.resume.strip()
+        self.email = normalize_email(self.email)
+
+    def validate_constraints(self, exclude=None):
+        # The duplicate-email constraint is on an expression, so Django reports it as a form-wide
+        # error; it is about the email field, so report it there.
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            non_field = errors.pop(NON_FIELD_ERRORS, [])
+            for item in non_field:
+                target = "email" if item.code == "duplicate_email" else NON_FIELD_ERRORS
+                errors.setdefault(target, []).append(item)
+            raise ValidationError(errors) from None
+
+    def save(self, *args, **kwargs):
+        # A check before saving can lose a race to a concurrent request; the database constraint
+        # cannot. Save in a savepoint so the caller's transaction stays usable after a refusal.
+        try:
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+        except IntegrityError:
+            if self.email and Lead.objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists():
+                raise DuplicateEmail() from None
+            raise
+
+    def mark_reached_out(self, by):
+        """Record that attorney `by` reached out to this prospect, now."""
+        self.state = self.State.REACHED_OUT
+        self.reached_out_at = timezone.now()
+        self.reached_out_by = by
+        self.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
+
+    def mark_pending(self, by=None):
+        """Put the lead back in the queue; the reached-out record is cleared."""
+        self.state = self.State.PENDING
+        self.reached_out_at = None
+        self.reached_out_by = None
+        self.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
+
+    def set_state(self, state, by):
+        """Move to `state` through the methods above; a no-op when the state does not change."""
+        if state == self.state:
+            return
+        if state == self.State.REACHED_OUT:
+            self.mark_reached_out(by)
+        else:
+            self.mark_pending(by)
+
+
+def normalize_email(email):
+    """Trim the address and lower-case its domain, which is case-insensitive by definition."""
+    email = (email or "").strip()
+    local, at, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}" if at else email

@@ -1,0 +1,36 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from leads.models import Lead
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lead
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"prospect{n}@example.com")
+    resume = factory.Faker("paragraph", nb_sentences=4)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}@example.com")
+    email = factory.SelfAttribute("username")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class AttorneyFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def attorneys_group(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(Group.objects.get(name="Attorneys"))

@@ -1,0 +1,30 @@
+"""The anonymous intake rate limit, shared by the public form and POST /create."""
+
+from django.conf import settings
+from django_ratelimit.core import is_ratelimited
+
+INTAKE_GROUP = "intake"
+
+
+def client_ip(group, request):
+    """The client's IP: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies in front, the address
+    the outermost trusted proxy saw. Entries a client adds to X-Forwarded-For itself sit to the
+    left of what the proxies append, so they are never read."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [ip.strip() for ip in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [ip for ip in forwarded if ip]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def intake_rate(group, request):
+    return settings.INTAKE_RATE_LIMIT or None
+
+
+def intake_rate_limited(request):
+    """Count one intake submission from this client; True once it is over the limit."""
+    return is_ratelimited(
+        request, group=INTAKE_GROUP, key=client_ip, rate=intake_rate, method="POST", increment=True
+    )

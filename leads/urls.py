@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "leads"
+
+urlpatterns = [
+    path("", views.intake, name="intake"),
+    path("thanks/", views.thanks, name="thanks"),
+    path("leads/", views.lead_list, name="lead_list"),
+    path("leads/new/", views.lead_create, name="lead_create"),
+    path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/edit/", views.lead_edit, name="lead_edit"),
+    path("leads/<int:pk>/reached-out/", views.lead_mark_reached_out, name="lead_mark_reached_out"),
+    path("leads/<int:pk>/pending/", views.lead_mark_pending, name="lead_mark_pending"),
+    path("leads/<int:pk>/cv/", views.lead_cv, name="lead_cv"),
+]

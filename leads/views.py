@@ -1,0 +1,170 @@
+from pathlib import PurePath
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from .emails import send_new_lead_emails_on_commit
+from .forms import IntakeForm, LeadForm
+from .models import DuplicateEmail, Lead
+from .throttling import INTAKE_GROUP, client_ip, intake_rate
+
+LIST_SORTS = {
+    "newest": ("Newest first", ["-created_at", "-id"]),
+    "oldest": ("Oldest first", ["created_at", "id"]),
+    "name": ("Name", ["last_name", "first_name", "id"]),
+}
+PAGE_SIZES = [25, 50, 100]
+
+
+def attorney_required(perm="leads.view_lead"):
+    """Anonymous users go to the login page; signed-in users without `perm` get a 403."""
+
+    def decorator(view):
+        return login_required(permission_required(perm, raise_exception=True)(view))
+
+    return decorator
+
+
+def rate_limited(request, exception):
+    return render(request, "leads/rate_limited.html", status=429)
+
+
+@ratelimit(group=INTAKE_GROUP, key=client_ip, rate=intake_rate, method="POST", block=True)
+def intake(request):
+    if request.method == "POST":
+        form = IntakeForm(request.POST, request.FILES)
+        if form.is_bot():
+            # Look like a success so the bot learns nothing; nothing is stored.
+            return redirect("leads:thanks")
+        if form.is_valid():
+            try:
+                lead = form.save()
+            except DuplicateEmail as error:
+                form.add_error(None, error)
+            else:
+                send_new_lead_emails_on_commit(lead, request)
+                return redirect("leads:thanks")
+    else:
+        form = IntakeForm()
+    return render(request, "leads/intake.html", {"form": form})
+
+
+def thanks(request):
+    return render(request, "leads/thanks.html")
+
+
+def _get_lead_or_404(pk):
+    return get_object_or_404(Lead.objects.select_related("reached_out_by"), pk=pk)
+
+
+@attorney_required()
+def lead_list(request):
+    leads = Lead.objects.all()
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        leads = leads.search(query)
+    counts = leads.counts_by_state()
+
+    state = request.GET.get("state", "")
+    if state in Lead.State.values:
+        leads = leads.filter(state=state)
+    else:
+        state = ""
+
+    sort = request.GET.get("sort", "newest")
+    if sort not in LIST_SORTS:
+        sort = "newest"
+    leads = leads.order_by(*LIST_SORTS[sort][1])
+
+    try:
+        per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
+    except ValueError:
+        per_page = PAGE_SIZES[0]
+    if per_page not in PAGE_SIZES:
+        per_page = PAGE_SIZES[0]
+    page = Paginator(leads, per_page).get_page(request.GET.get("page"))
+
+    ctx = {
+        "page": page,
+        "query": query,
+        "state": state,
+        "sort": sort,
+        "per_page": per_page,
+        "sorts": {key: label for key, (label, _) in LIST_SORTS.items()},
+        "page_sizes": PAGE_SIZES,
+        "states": Lead.State.choices,
+        "state_tabs": [(value, label, counts[value]) for value, label in Lead.State.choices],
+        "total": sum(counts.values()),
+    }
+    return render(request, "leads/lead_list.html", ctx)
+
+
+@attorney_required()
+def lead_detail(request, pk):
+    lead = _get_lead_or_404(pk)
+    return render(request, "leads/lead_detail.html", {"lead": lead})
+
+
+@attorney_required("leads.add_lead")
+def lead_create(request):
+    form = LeadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = form.save_by(request.user)
+        except DuplicateEmail as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Lead {lead.full_name} created.")
+            return redirect(lead)
+    return render(request, "leads/lead_form.html", {"form": form})
+
+
+@attorney_required("leads.change_lead")
+def lead_edit(request, pk):
+    lead = _get_lead_or_404(pk)
+    form = LeadForm(request.POST or None, request.FILES or None, instance=lead)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = form.save_by(request.user)
+        except DuplicateEmail as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect(lead)
+    return render(request, "leads/lead_form.html", {"form": form, "lead": lead})
+
+
+def _state_change_view(state, message):
+    @require_POST
+    @attorney_required("leads.change_lead")
+    def view(request, pk):
+        lead = _get_lead_or_404(pk)
+        lead.set_state(state, by=request.user)
+        messages.success(request, message.format(name=lead.full_name))
+        return redirect(lead)
+
+    return view
+
+
+lead_mark_reached_out = _state_change_view(Lead.State.REACHED_OUT, "{name} is marked as reached out.")
+lead_mark_pending = _state_change_view(Lead.State.PENDING, "{name} is back to pending.")
+
+
+@attorney_required()
+def lead_cv(request, pk):
+    lead = _get_lead_or_404(pk)
+    if not lead.cv:
+        raise Http404("This lead has no CV.")
+    try:
+        cv = lead.cv.open("rb")
+    except FileNotFoundError:
+        raise Http404("The CV file is missing.") from None
+    extension = PurePath(lead.cv.name).suffix
+    filename = f"{slugify(lead.full_name) or 'lead'}-cv{extension}"
+    return FileResponse(cv, as_attachment=True, filename=filename)
