@@ -30,7 +30,9 @@ class DuplicateEmail(ValidationError):
     """Raised by Lead.save() when the database refuses a second lead with the same email."""
 
     def __init__(self):
-        super().__init__({"email": ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")})
+        super().__init__(
+            {"email": ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")}
+        )
 
 
 class LeadQuerySet(models.QuerySet):
@@ -45,7 +47,9 @@ class LeadQuerySet(models.QuerySet):
         leads = self
         for word in query.split():
             leads = leads.filter(
-                Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(email__icontains=word)
             )
         return leads
 
@@ -115,18 +119,34 @@ class Lead(models.Model):
     def __str__(self):
         return f"{self.full_name} <{self.email}>"
 
-    @property
-    def full_name(self):
-        return f"{self.first_name} {self.last_name}"
+    def save(self, *args, **kwargs):
+        # A check before saving can lose a race to a concurrent request; the database constraint
+        # cannot. Save in a savepoint so the caller's transaction stays usable after a refusal.
+        try:
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+        except IntegrityError:
+            if (
+                self.email
+                and Lead.objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists()
+            ):
+                raise DuplicateEmail() from None
+            raise
 
     def get_absolute_url(self):
         return reverse("leads:lead_detail", args=[self.pk])
 
-    def clean(self):
-        self.first_name = self.first_name.strip()
-        self.last_name = self.last_name.strip()
-        self.resume = self.resume.strip()
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    def clean_fields(self, exclude=None):
+        # Trim first, so that a whitespace-only name fails the "required" check like an empty one.
+        self.first_name = (self.first_name or "").strip()
+        self.last_name = (self.last_name or "").strip()
+        self.resume = (self.resume or "").strip()
         self.email = normalize_email(self.email)
+        super().clean_fields(exclude=exclude)
 
     def validate_constraints(self, exclude=None):
         # The duplicate-email constraint is on an expression, so Django reports it as a form-wide
@@ -140,17 +160,6 @@ class Lead(models.Model):
                 target = "email" if item.code == "duplicate_email" else NON_FIELD_ERRORS
                 errors.setdefault(target, []).append(item)
             raise ValidationError(errors) from None
-
-    def save(self, *args, **kwargs):
-        # A check before saving can lose a race to a concurrent request; the database constraint
-        # cannot. Save in a savepoint so the caller's transaction stays usable after a refusal.
-        try:
-            with transaction.atomic():
-                super().save(*args, **kwargs)
-        except IntegrityError:
-            if self.email and Lead.objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists():
-                raise DuplicateEmail() from None
-            raise
 
     def mark_reached_out(self, by):
         """Record that attorney `by` reached out to this prospect, now."""

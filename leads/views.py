@@ -88,7 +88,10 @@ def lead_list(request):
         per_page = PAGE_SIZES[0]
     if per_page not in PAGE_SIZES:
         per_page = PAGE_SIZES[0]
-    page = Paginator(leads, per_page).get_page(request.GET.get("page"))
+    paginator = Paginator(leads.defer("resume"), per_page)
+    # The per-state counts already hold the total: spare the database a second COUNT(*).
+    paginator.count = counts[state] if state else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
 
     ctx = {
         "page": page,
@@ -152,7 +155,9 @@ def _state_change_view(state, message):
     return view
 
 
-lead_mark_reached_out = _state_change_view(Lead.State.REACHED_OUT, "{name} is marked as reached out.")
+lead_mark_reached_out = _state_change_view(
+    Lead.State.REACHED_OUT, "{name} is marked as reached out."
+)
 lead_mark_pending = _state_change_view(Lead.State.PENDING, "{name} is back to pending.")
 
 

@@ -17,7 +17,9 @@ if (BASE_DIR / ".env").is_file():
 
 DEBUG = env.bool("DEBUG", default=False)
 # The fallback key is only fit for development: `check --deploy` flags it (security.W009).
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-key-do-not-use-in-production")
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="django-insecure-development-key-do-not-use-in-production"
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

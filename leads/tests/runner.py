@@ -1,6 +1,3 @@
-import sys
-
-
 class PytestTestRunner:
     """Runs the suite with pytest, so `python manage.py test` and `pytest` run the same tests.
 

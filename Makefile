@@ -1,0 +1,60 @@
+# Leads Dashboard: `make run` to start the app, `make test` to run the tests. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Production-like values for `make check-deploy` (the same ones README.md documents).
+DEPLOY_ENV := DEBUG=false HTTPS=true ALLOWED_HOSTS=leads.example.com \
+	SECRET_KEY=check-deploy-$$(date +%s)-k3y-that-is-long-enough-and-random-enough-xx
+
+.PHONY: db run serve test test-postgres check-deploy format clean
+
+$(VENV)/installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/installed-dev: $(VENV)/installed requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+db: $(VENV)/installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+
+## run: install, migrate and start the development server on SQLite
+run: db
+	@echo
+	@echo "Leads Dashboard: http://$(HOST):$(PORT)/ (intake form), http://$(HOST):$(PORT)/leads/ (attorneys)"
+	@echo "Create the first attorney account with:"
+	@echo "    $(BIN)/python manage.py create_attorney you@yourfirm.example"
+	@echo
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## serve: production mode (DEBUG off) under gunicorn
+serve: db
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn leads_dashboard.wsgi --workers 2 --bind $(HOST):$(PORT) --access-logfile -
+
+## test: install the dev requirements, lint, run the whole suite on SQLite
+test: $(VENV)/installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+## test-postgres: the same suite against a throwaway PostgreSQL server
+test-postgres: $(VENV)/installed-dev
+	scripts/with-postgres $(BIN)/pytest
+
+## check-deploy: Django's deployment checklist with production-like settings
+check-deploy: $(VENV)/installed
+	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+format: $(VENV)/installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,125 @@
+"""End to end in a real Chromium: a prospect applies with a PDF CV, an attorney handles the lead.
+
+Runs Debian's Chromium through Playwright (no browser download). Locally the test is skipped with
+a reason when Chromium is missing; with CI=true it fails instead, so CI cannot pass without it.
+It also refreshes the README's screenshots in docs/screenshots/.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from leads.models import Lead
+
+from .factories import AttorneyFactory
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+PASSWORD = "correct horse battery staple"
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls below are still plain
+# synchronous calls, which Django would otherwise refuse inside a running loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} not found: install Debian's chromium package (see README)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mailoutbox):
+    attorney = AttorneyFactory(
+        username="attorney@firm.example", first_name="Alex", last_name="Counsel"
+    )
+
+    # The prospect fills in the public form with a PDF CV.
+    page.goto(live_server.url + "/")
+    page.get_by_label("First name").fill("Amara")
+    page.get_by_label("Last name").fill("Okafor")
+    page.get_by_label("Email").fill("amara.okafor@example.com")
+    page.get_by_label("Resume or short summary").fill(
+        "Registered nurse, 6 years in intensive care."
+    )
+    page.get_by_label("CV (optional)").set_input_files(
+        files=[
+            {"name": "amara-cv.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}
+        ]
+    )
+    screenshot(page, "intake-form")
+    page.get_by_role("button", name="Send my information").click()
+    page.wait_for_url(re.compile(r"/thanks/$"))
+    assert page.get_by_role("heading", name="Thank you").is_visible()
+
+    lead = Lead.objects.get(email="amara.okafor@example.com")
+    assert lead.state == Lead.State.PENDING
+    assert lead.cv.name.endswith(".pdf")
+
+    # An attorney signs in, finds the lead by search and marks it reached out.
+    page.goto(live_server.url + "/leads/")
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    page.get_by_label("Username").fill(attorney.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/leads/$"))
+
+    page.get_by_label("Search by name or email").fill("okafor")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"q=okafor"))
+    screenshot(page, "attorney-list")
+    page.get_by_role("link", name="Okafor, Amara").click()
+    page.wait_for_url(re.compile(rf"/leads/{lead.pk}/$"))
+    assert page.locator("#lead-state").inner_text() == "Pending"
+    assert page.get_by_role("link", name="Download CV").is_visible()
+
+    page.get_by_role("button", name="Mark reached out").click()
+    page.wait_for_selector("text=is marked as reached out")
+    assert page.locator("#lead-state").inner_text() == "Reached out"
+    assert "by Alex Counsel" in page.content()
+    screenshot(page, "lead-detail")
+
+    lead.refresh_from_db()
+    assert lead.state == Lead.State.REACHED_OUT
+    assert lead.reached_out_by == attorney

@@ -1,0 +1,217 @@
+import logging
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from leads.models import Lead
+
+from .factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("leads:intake")
+VALID = {
+    "first_name": "Maria",
+    "last_name": "Gonzalez",
+    "email": "maria.gonzalez@example.com",
+    "resume": "Software engineer, 8 years of experience.",
+}
+
+
+def pdf(name="cv.pdf", size=None):
+    content = b"%PDF-1.4\n" + (b"0" * (size - 9) if size else b"1 0 obj << >> endobj\n%%EOF\n")
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def post(client, data=None, **extra):
+    return client.post(URL, {**VALID, **(data or {})}, **extra)
+
+
+def test_it_shows_the_form(client):
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert b'name="first_name"' in response.content
+    assert b'enctype="multipart/form-data"' in response.content
+
+
+def test_it_creates_a_pending_lead_and_redirects(client):
+    response = post(client)
+    assert response.status_code == 302
+    assert response.url == reverse("leads:thanks")
+    lead = Lead.objects.get()
+    assert (lead.first_name, lead.email, lead.state) == ("Maria", VALID["email"], "PENDING")
+
+
+def test_thank_you_page_renders(client):
+    response = post(client, follow=True)
+    assert b"Thank you" in response.content
+
+
+def test_it_trims_names(client):
+    post(client, {"first_name": "  Maria  ", "last_name": " Gonzalez "})
+    lead = Lead.objects.get()
+    assert (lead.first_name, lead.last_name) == ("Maria", "Gonzalez")
+
+
+def test_it_sends_confirmation_and_attorney_notification(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client)
+    lead = Lead.objects.get()
+    assert len(mail.outbox) == 2
+    confirmation, notification = mail.outbox
+    assert confirmation.to == ["maria.gonzalez@example.com"]
+    assert "Maria" in confirmation.body
+    assert notification.to == ["intake@firm.example"]
+    assert f"http://testserver/leads/{lead.pk}/" in notification.body
+
+
+def test_mail_failure_keeps_the_lead(
+    client, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def broken_send(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("mail server down")
+
+    monkeypatch.setattr("leads.emails.send_mail", broken_send)
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        response = post(client)
+    assert response.status_code == 302
+    assert Lead.objects.count() == 1
+    assert "Could not send prospect_confirmation email" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("first_name", "", "This field is required."),
+        ("first_name", "   ", "This field is required."),
+        ("last_name", "", "This field is required."),
+        ("email", "", "This field is required."),
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("first_name", "x" * 101, "Ensure this value has at most 100 characters"),
+    ],
+)
+def test_it_shows_field_errors_and_keeps_values(client, field, value, message):
+    response = post(client, {field: value})
+    assert response.status_code == 200
+    assert message in response.context["form"].errors[field][0]
+    assert VALID["resume"] in response.content.decode()
+    assert Lead.objects.count() == 0
+
+
+def test_it_requires_resume_or_cv(client):
+    response = post(client, {"resume": ""})
+    assert response.status_code == 200
+    assert "Add your resume as text or upload a CV file" in response.content.decode()
+    assert Lead.objects.count() == 0
+
+
+def test_it_accepts_a_pdf_cv_without_resume(client):
+    response = post(client, {"resume": "", "cv": pdf()})
+    assert response.status_code == 302
+    lead = Lead.objects.get()
+    assert lead.cv.name.startswith("cvs/") and lead.cv.name.endswith(".pdf")
+    assert lead.cv.read().startswith(b"%PDF-")
+
+
+def test_it_rejects_duplicate_email_in_any_case(client):
+    LeadFactory(email="maria.gonzalez@example.com")
+    response = post(client, {"email": "MARIA.Gonzalez@Example.com"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "A lead with this email address already exists."
+    ]
+    assert Lead.objects.count() == 1
+
+
+def test_it_rejects_oversize_cv(client):
+    response = post(client, {"cv": pdf(size=5 * 1024 * 1024 + 1)})
+    assert response.status_code == 200
+    assert "The CV is too large" in response.context["form"].errors["cv"][0]
+    assert Lead.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("cv.exe", b"MZ\x90\x00", "Upload the CV as one of: PDF, DOCX, DOC, RTF, TXT."),
+        ("cv.pdf", b"<html>not a pdf</html>", "does not look like a PDF file"),
+        ("cv.docx", b"%PDF-1.4", "does not look like a DOCX file"),
+        ("cv.txt", b"\x00\x01\x02binary", "does not look like a TXT file"),
+    ],
+)
+def test_it_rejects_wrong_type_cv(client, name, content, message):
+    response = post(client, {"cv": SimpleUploadedFile(name, content)})
+    assert response.status_code == 200
+    assert message in response.context["form"].errors["cv"][0]
+    assert Lead.objects.count() == 0
+
+
+def test_cv_file_name_from_the_client_is_not_used_as_a_path(client):
+    post(client, {"cv": pdf(name="../../etc/passwd.pdf")})
+    name = Lead.objects.get().cv.name
+    assert ".." not in name and "passwd" not in name
+
+
+def test_honeypot_rejects_bots_silently(client):
+    response = post(client, {"website": "http://spam.example"})
+    assert response.status_code == 302
+    assert Lead.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_it_is_rate_limited_per_client_ip(client, settings):
+    settings.INTAKE_RATE_LIMIT = "2/m"
+    cache.clear()
+    for n in range(2):
+        assert post(client, {"email": f"p{n}@example.com"}).status_code == 302
+    response = post(client, {"email": "p3@example.com"})
+    assert response.status_code == 429
+    assert b"Too many submissions" in response.content
+    assert Lead.objects.count() == 2
+    # Another client is not affected.
+    assert post(client, {"email": "p4@example.com"}, REMOTE_ADDR="10.0.0.9").status_code == 302
+
+
+def test_forged_forwarded_for_does_not_escape_the_limit(client, settings):
+    settings.INTAKE_RATE_LIMIT = "1/m"
+    cache.clear()
+    assert (
+        post(client, {"email": "a@example.com"}, HTTP_X_FORWARDED_FOR="1.1.1.1").status_code == 302
+    )
+    response = post(client, {"email": "b@example.com"}, HTTP_X_FORWARDED_FOR="2.2.2.2")
+    assert response.status_code == 429
+
+
+def test_trusted_proxy_count_reads_the_address_the_proxy_saw(client, settings):
+    settings.INTAKE_RATE_LIMIT = "1/m"
+    settings.TRUSTED_PROXY_COUNT = 1
+    cache.clear()
+    forged_then_real = "6.6.6.6, 203.0.113.7"
+    assert (
+        post(client, {"email": "a@example.com"}, HTTP_X_FORWARDED_FOR=forged_then_real).status_code
+        == 302
+    )
+    assert (
+        post(
+            client, {"email": "b@example.com"}, HTTP_X_FORWARDED_FOR="7.7.7.7, 203.0.113.7"
+        ).status_code
+        == 429
+    )
+    assert (
+        post(client, {"email": "c@example.com"}, HTTP_X_FORWARDED_FOR="203.0.113.8").status_code
+        == 302
+    )
+
+
+def test_csrf_is_enforced(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(URL, VALID)
+    assert response.status_code == 403
+    assert Lead.objects.count() == 0

@@ -1,0 +1,248 @@
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from leads.models import Lead
+
+from .factories import AttorneyFactory, LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("leads:lead_list")
+
+
+def detail(lead):
+    return reverse("leads:lead_detail", args=[lead.pk])
+
+
+@pytest.mark.parametrize(
+    "name, method",
+    [
+        ("leads:lead_list", "get"),
+        ("leads:lead_create", "get"),
+        ("leads:lead_detail", "get"),
+        ("leads:lead_edit", "get"),
+        ("leads:lead_cv", "get"),
+        ("leads:lead_mark_reached_out", "post"),
+        ("leads:lead_mark_pending", "post"),
+    ],
+)
+def test_attorney_pages_require_login_and_attorney(client, outsider, lead, name, method):
+    url = (
+        reverse(name)
+        if name in ("leads:lead_list", "leads:lead_create")
+        else reverse(name, args=[lead.pk])
+    )
+    response = getattr(client, method)(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+    client.force_login(outsider)
+    response = getattr(client, method)(url)
+    assert response.status_code == 403
+    lead.refresh_from_db()
+    assert lead.state == Lead.State.PENDING
+
+
+def test_list_shows_leads_and_counts(attorney_client):
+    LeadFactory(first_name="Ana", last_name="Silva")
+    LeadFactory().mark_reached_out(by=AttorneyFactory())
+    response = attorney_client.get(LIST)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Silva, Ana" in html
+    assert dict((v, n) for v, _, n in response.context["state_tabs"]) == {
+        "PENDING": 1,
+        "REACHED_OUT": 1,
+    }
+    assert response.context["total"] == 2
+
+
+def test_list_search_by_name_and_email(attorney_client):
+    ana = LeadFactory(first_name="Ana", last_name="Silva", email="ana@mail.example")
+    bob = LeadFactory(first_name="Bob", last_name="Stone", email="bob@other.example")
+    assert list(attorney_client.get(LIST, {"q": "silva"}).context["page"]) == [ana]
+    assert list(attorney_client.get(LIST, {"q": "OTHER.example"}).context["page"]) == [bob]
+    assert list(attorney_client.get(LIST, {"q": "nobody"}).context["page"]) == []
+
+
+def test_list_filter_by_state(attorney_client):
+    pending = LeadFactory()
+    done = LeadFactory()
+    done.mark_reached_out(by=AttorneyFactory())
+    assert list(attorney_client.get(LIST, {"state": "PENDING"}).context["page"]) == [pending]
+    assert list(attorney_client.get(LIST, {"state": "REACHED_OUT"}).context["page"]) == [done]
+    assert len(attorney_client.get(LIST, {"state": "bogus"}).context["page"]) == 2
+
+
+def test_list_sorts(attorney_client):
+    old = LeadFactory(last_name="Zed")
+    Lead.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
+    new = LeadFactory(last_name="Abe")
+    assert list(attorney_client.get(LIST).context["page"]) == [new, old]
+    assert list(attorney_client.get(LIST, {"sort": "oldest"}).context["page"]) == [old, new]
+    assert list(attorney_client.get(LIST, {"sort": "name"}).context["page"]) == [new, old]
+
+
+def test_list_paginates(attorney_client):
+    LeadFactory.create_batch(30)
+    first = attorney_client.get(LIST)
+    assert len(first.context["page"]) == 25
+    assert "Page 1 of 2" in first.content.decode()
+    second = attorney_client.get(LIST, {"page": 2})
+    assert len(second.context["page"]) == 5
+    assert attorney_client.get(LIST, {"page": "abc"}).status_code == 200
+    assert len(attorney_client.get(LIST, {"per_page": 50}).context["page"]) == 30
+
+
+def test_list_query_count_does_not_grow_with_page_size(
+    attorney_client, django_assert_max_num_queries
+):
+    for lead in LeadFactory.create_batch(100):
+        lead.mark_reached_out(by=AttorneyFactory())
+    with django_assert_max_num_queries(6):
+        response = attorney_client.get(LIST, {"per_page": 100})
+    assert len(response.context["page"]) == 100
+
+
+def test_list_escapes_html(attorney_client):
+    LeadFactory(first_name="<script>alert(1)</script>")
+    html = attorney_client.get(LIST).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_detail_shows_every_field(attorney_client):
+    lead = LeadFactory(
+        first_name="Ana", last_name="Silva", email="ana@example.com", resume="Nurse since 2010"
+    )
+    response = attorney_client.get(detail(lead))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in [
+        "Ana Silva",
+        "ana@example.com",
+        "Nurse since 2010",
+        "Pending",
+        "Not yet",
+        "None uploaded",
+    ]:
+        assert text in html
+
+
+def test_detail_unknown_lead_is_404(attorney_client):
+    assert attorney_client.get(reverse("leads:lead_detail", args=[999999])).status_code == 404
+
+
+def test_mark_reached_out_records_who_and_when(attorney_client, attorney, lead):
+    response = attorney_client.post(
+        reverse("leads:lead_mark_reached_out", args=[lead.pk]), follow=True
+    )
+    assert response.status_code == 200
+    assert "is marked as reached out" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.state == Lead.State.REACHED_OUT
+    assert lead.reached_out_by == attorney
+    assert timezone.now() - lead.reached_out_at < dt.timedelta(minutes=1)
+
+
+def test_mark_pending_again(attorney_client, attorney, lead):
+    lead.mark_reached_out(by=attorney)
+    attorney_client.post(reverse("leads:lead_mark_pending", args=[lead.pk]))
+    lead.refresh_from_db()
+    assert lead.state == Lead.State.PENDING
+    assert lead.reached_out_at is None
+
+
+def test_mark_requires_post(attorney_client, lead):
+    response = attorney_client.get(reverse("leads:lead_mark_reached_out", args=[lead.pk]))
+    assert response.status_code == 405
+
+
+def test_edit_saves_changes(attorney_client, attorney, lead):
+    url = reverse("leads:lead_edit", args=[lead.pk])
+    assert attorney_client.get(url).status_code == 200
+    data = {
+        "first_name": "New",
+        "last_name": "Name",
+        "email": "new@example.com",
+        "resume": "r",
+        "state": "REACHED_OUT",
+    }
+    response = attorney_client.post(url, data)
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.first_name, lead.email, lead.state) == ("New", "new@example.com", "REACHED_OUT")
+    assert lead.reached_out_by == attorney
+
+
+def test_edit_refuses_duplicate_email(attorney_client, lead):
+    LeadFactory(email="taken@example.com")
+    url = reverse("leads:lead_edit", args=[lead.pk])
+    data = {
+        "first_name": "A",
+        "last_name": "B",
+        "email": "TAKEN@example.com",
+        "resume": "r",
+        "state": "PENDING",
+    }
+    response = attorney_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "A lead with this email address already exists."
+    ]
+    lead.refresh_from_db()
+    assert lead.email != "TAKEN@example.com"
+
+
+def test_edit_does_not_link_to_the_cv_file(attorney_client):
+    lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
+    html = attorney_client.get(reverse("leads:lead_edit", args=[lead.pk])).content.decode()
+    assert "A CV file is on record" in html
+    assert lead.cv.name not in html
+
+
+def test_create_page_creates_a_lead_without_emailing(attorney_client, mailoutbox):
+    data = {
+        "first_name": "Walk",
+        "last_name": "In",
+        "email": "walkin@example.com",
+        "resume": "Met at the office",
+        "state": "PENDING",
+    }
+    response = attorney_client.post(reverse("leads:lead_create"), data)
+    lead = Lead.objects.get()
+    assert response.status_code == 302 and response.url == detail(lead)
+    assert mailoutbox == []
+
+
+def test_cv_download_for_attorneys(attorney_client):
+    lead = LeadFactory(
+        first_name="Ana", last_name="Silva", cv=SimpleUploadedFile("x.pdf", b"%PDF-1.4 cv")
+    )
+    response = attorney_client.get(reverse("leads:lead_cv", args=[lead.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="ana-silva-cv.pdf"'
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 cv"
+
+
+def test_cv_download_without_cv_is_404(attorney_client, lead):
+    assert attorney_client.get(reverse("leads:lead_cv", args=[lead.pk])).status_code == 404
+
+
+def test_login_page_and_redirect_to_list(client, attorney):
+    assert client.get(reverse("login")).status_code == 200
+    response = client.post(
+        reverse("login"),
+        {"username": attorney.username, "password": "correct horse battery staple"},
+    )
+    assert response.status_code == 302 and response.url == LIST
+
+
+def test_logout(attorney_client):
+    response = attorney_client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert attorney_client.get(LIST).status_code == 302

@@ -1,0 +1,115 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+
+from leads.models import DuplicateEmail, Lead
+
+from .factories import AttorneyFactory, LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_new_lead_is_pending():
+    lead = LeadFactory()
+    assert lead.state == Lead.State.PENDING
+    assert lead.reached_out_at is None
+    assert lead.reached_out_by is None
+
+
+def test_full_clean_trims_names_and_email_domain():
+    lead = Lead(first_name="  Ana ", last_name=" Silva ", email=" Ana@Example.COM ", resume="x")
+    lead.full_clean()
+    assert (lead.first_name, lead.last_name, lead.email) == ("Ana", "Silva", "Ana@example.com")
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_blank_name_is_invalid(field):
+    lead = LeadFactory.build(**{field: "   "})
+    with pytest.raises(ValidationError) as error:
+        lead.full_clean()
+    assert field in error.value.message_dict
+
+
+def test_lead_needs_resume_or_cv():
+    lead = LeadFactory.build(resume="")
+    with pytest.raises(ValidationError) as error:
+        lead.full_clean()
+    assert "resume as text or upload a CV" in str(error.value.message_dict["__all__"])
+
+
+def test_cv_alone_is_enough():
+    cv = SimpleUploadedFile("cv.pdf", b"%PDF-1.4 minimal", content_type="application/pdf")
+    lead = LeadFactory.build(resume="", cv=cv)
+    lead.full_clean()
+    lead.save()
+    assert Lead.objects.get().cv.name.endswith(".pdf")
+
+
+def test_duplicate_email_in_other_case_is_refused_by_validation_on_the_email_field():
+    LeadFactory(email="jane.doe@example.com")
+    lead = LeadFactory.build(email="JANE.Doe@example.com")
+    with pytest.raises(ValidationError) as error:
+        lead.full_clean()
+    assert error.value.message_dict["email"] == ["A lead with this email address already exists."]
+
+
+def test_database_refuses_duplicate_email_in_other_case():
+    LeadFactory(email="jane.doe@example.com")
+    with pytest.raises(DuplicateEmail):
+        LeadFactory(email="Jane.DOE@example.com")
+    assert Lead.objects.count() == 1
+
+
+def test_database_refuses_lead_without_resume_or_cv():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lead.objects.bulk_create([LeadFactory.build(resume="")])
+    assert Lead.objects.count() == 0
+
+
+def test_database_refuses_unknown_state():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Lead.objects.bulk_create([LeadFactory.build(state="LOST")])
+
+
+def test_mark_reached_out_records_who_and_when():
+    lead = LeadFactory()
+    attorney = AttorneyFactory()
+    lead.mark_reached_out(by=attorney)
+    lead.refresh_from_db()
+    assert lead.state == Lead.State.REACHED_OUT
+    assert lead.reached_out_by == attorney
+    assert lead.reached_out_at is not None
+
+
+def test_mark_pending_clears_the_record():
+    lead = LeadFactory()
+    lead.mark_reached_out(by=AttorneyFactory())
+    lead.mark_pending()
+    lead.refresh_from_db()
+    assert lead.state == Lead.State.PENDING
+    assert lead.reached_out_at is None
+    assert lead.reached_out_by is None
+
+
+def test_set_state_to_same_state_keeps_the_original_record():
+    lead = LeadFactory()
+    first = AttorneyFactory()
+    lead.mark_reached_out(by=first)
+    reached_at = lead.reached_out_at
+    lead.set_state(Lead.State.REACHED_OUT, by=AttorneyFactory())
+    lead.refresh_from_db()
+    assert (lead.reached_out_by, lead.reached_out_at) == (first, reached_at)
+
+
+def test_search_matches_each_word_in_names_or_email():
+    ana = LeadFactory(first_name="Ana", last_name="Silva", email="ana@example.com")
+    LeadFactory(first_name="Bob", last_name="Silva", email="bob@example.com")
+    assert list(Lead.objects.search("ana silva")) == [ana]
+    assert list(Lead.objects.search("ANA@EXAMPLE")) == [ana]
+    assert Lead.objects.search("silva").count() == 2
+
+
+def test_counts_by_state_lists_every_state():
+    LeadFactory.create_batch(2)
+    assert Lead.objects.counts_by_state() == {"PENDING": 2, "REACHED_OUT": 0}
