@@ -24,7 +24,8 @@ def send_new_lead_emails(lead, detail_url):
 
 
 def _send(template, context, recipients):
-    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    # A subject is one line, whatever the template and the data put in it.
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     body = render_to_string(f"emails/{template}_body.txt", context)
     try:
         send_mail(subject, body, None, recipients)

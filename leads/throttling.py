@@ -28,3 +28,8 @@ def intake_rate_limited(request):
     return is_ratelimited(
         request, group=INTAKE_GROUP, key=client_ip, rate=intake_rate, method="POST", increment=True
     )
+
+
+def axes_client_ip(request):
+    """The client IP for django-axes' sign-in throttling: the same rule as the intake limit."""
+    return client_ip(None, request)

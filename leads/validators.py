@@ -18,6 +18,10 @@ CV_EXTENSIONS = ", ".join(ext.lstrip(".").upper() for ext in CV_SIGNATURES)
 
 def validate_cv(file):
     """A CV is at most CV_MAX_SIZE bytes, has an accepted extension and content to match."""
+    if getattr(file, "_committed", False):
+        # Already stored: it was checked on upload. Re-reading it on every edit would only fail
+        # for reasons that are not the attorney's (say, a file missing from disk).
+        return
     if file.size > settings.CV_MAX_SIZE:
         raise ValidationError(
             "The CV is too large (%(size)s). The limit is %(limit)s.",
@@ -61,3 +65,12 @@ def _is_utf8_prefix(data):
         except UnicodeDecodeError:
             continue
     return False
+
+
+def validate_no_control_characters(value):
+    """Names go into email subjects and CSV cells: line breaks and other control characters have
+    no place in them (and a line break would make every notification email fail)."""
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in value):
+        raise ValidationError(
+            "Remove line breaks and other control characters.", code="control_characters"
+        )

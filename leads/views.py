@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from .emails import send_new_lead_emails_on_commit
@@ -35,6 +35,7 @@ def rate_limited(request, exception):
     return render(request, "leads/rate_limited.html", status=429)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(group=INTAKE_GROUP, key=client_ip, rate=intake_rate, method="POST", block=True)
 def intake(request):
     if request.method == "POST":
@@ -55,6 +56,7 @@ def intake(request):
     return render(request, "leads/intake.html", {"form": form})
 
 
+@require_safe
 def thanks(request):
     return render(request, "leads/thanks.html")
 
@@ -63,13 +65,16 @@ def _get_lead_or_404(pk):
     return get_object_or_404(Lead.objects.select_related("reached_out_by"), pk=pk)
 
 
+@require_safe
 @attorney_required()
 def lead_list(request):
     leads = Lead.objects.all()
     query = request.GET.get("q", "").strip()[:200]
     if query:
         leads = leads.search(query)
-    counts = leads.counts_by_state()
+        counts = leads.counts_by_state()
+    else:
+        counts = leads.cached_counts_by_state()
 
     state = request.GET.get("state", "")
     if state in Lead.State.values:
@@ -108,12 +113,14 @@ def lead_list(request):
     return render(request, "leads/lead_list.html", ctx)
 
 
+@require_safe
 @attorney_required()
 def lead_detail(request, pk):
     lead = _get_lead_or_404(pk)
     return render(request, "leads/lead_detail.html", {"lead": lead})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @attorney_required("leads.add_lead")
 def lead_create(request):
     form = LeadForm(request.POST or None, request.FILES or None)
@@ -128,6 +135,7 @@ def lead_create(request):
     return render(request, "leads/lead_form.html", {"form": form})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @attorney_required("leads.change_lead")
 def lead_edit(request, pk):
     lead = _get_lead_or_404(pk)
@@ -161,6 +169,7 @@ lead_mark_reached_out = _state_change_view(
 lead_mark_pending = _state_change_view(Lead.State.PENDING, "{name} is back to pending.")
 
 
+@require_safe
 @attorney_required()
 def lead_cv(request, pk):
     lead = _get_lead_or_404(pk)

@@ -5,6 +5,9 @@ SQLite with no configuration at all; production sets DEBUG=false, SECRET_KEY, AL
 HTTPS=true.
 """
 
+import datetime
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -37,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "leads",
 ]
 
@@ -45,11 +49,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "leads.middleware.RejectNullCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "leads_dashboard.urls"
@@ -89,9 +95,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env.int("SQLITE_TIMEOUT", default=20),
         "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON",
     }
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Tests use a file too (not Django's shared in-memory database), so that the live-server and
+    # concurrency tests exercise the same locking as production.
+    DATABASES["default"]["TEST"] = {
+        # One file per test process, so that two test runs on one machine never share it.
+        "NAME": env.str(
+            "SQLITE_TEST_PATH", default=f"{tempfile.gettempdir()}/leads-test-{os.getpid()}.sqlite3"
+        )
+    }
+# Reuse each worker's connection across requests instead of opening (and, on SQLite, re-running
+# the PRAGMAs) for every request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds the intake rate-limit counters, so it must be shared by all workers. The
@@ -123,6 +138,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failed passwords for one username
+# from one client IP, that pair is locked out for AXES_COOLOFF_MINUTES, with a 429 page.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "leads.throttling.axes_client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "leads:lead_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -185,10 +214,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every sign-in at INFO; lockouts are still logged as warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# The JSON API (leads/api.py, docs/API.md). Tokens come first so that an anonymous request gets
-# a 401 with `WWW-Authenticate: Token`; sessions are for attorneys signed in to the pages.
+# The JSON API (leads/api.py; documented in the README). Tokens come first so that an anonymous
+# request gets a 401 with `WWW-Authenticate: Token`; sessions are for attorneys signed in to the
+# pages.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -196,13 +228,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["leads.api.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["leads.api_parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "leads.api.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Leads Dashboard API",
-    "DESCRIPTION": "Submit leads, and let attorneys list, read and update them. See docs/API.md.",
+    "DESCRIPTION": "Submit leads, and let attorneys list, read and update them.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -210,10 +242,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "PREPROCESSING_HOOKS": ["leads.api_schema.drop_trailing_slash_twins"],
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "leads.api_schema.require_visible_text",
-    ],
 }
 
 # `python manage.py test` hands over to pytest, so both commands run the same suite.

@@ -4,6 +4,7 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import leads.models
 import leads.validators
+import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
@@ -27,7 +28,7 @@ class Migration(migrations.Migration):
                 ('resume', models.TextField(blank=True, max_length=20000, verbose_name='resume')),
                 ('cv', models.FileField(blank=True, max_length=200, storage=leads.models.cv_storage, upload_to=leads.models.cv_upload_to, validators=[leads.validators.validate_cv], verbose_name='CV file')),
                 ('state', models.CharField(choices=[('PENDING', 'Pending'), ('REACHED_OUT', 'Reached out')], db_index=True, default='PENDING', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('reached_out_at', models.DateTimeField(blank=True, null=True)),
                 ('reached_out_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),

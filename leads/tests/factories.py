@@ -1,6 +1,6 @@
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from leads.models import Lead
 
@@ -33,4 +33,13 @@ class AttorneyFactory(UserFactory):
     @factory.post_generation
     def attorneys_group(user, create, extracted, **kwargs):
         if create:
-            user.groups.add(Group.objects.get(name="Attorneys"))
+            user.groups.add(attorneys_group())
+
+
+def attorneys_group():
+    """The group the data migration creates. Transactional tests (live server, browser) empty
+    the database afterwards, so later ones may need to create it again, as the migration did."""
+    group, created = Group.objects.get_or_create(name="Attorneys")
+    if created:
+        group.permissions.set(Permission.objects.filter(content_type__app_label="leads"))
+    return group

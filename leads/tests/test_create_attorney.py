@@ -15,8 +15,11 @@ def test_it_creates_a_staff_attorney_with_a_generated_password(client):
     assert user.is_staff and not user.is_superuser
     assert list(user.groups.values_list("name", flat=True)) == ["Attorneys"]
     password = out.getvalue().split("Password (shown only this once): ")[1].strip()
-    assert client.login(username="lawyer@firm.example", password=password)
-    assert client.get(reverse("leads:lead_list")).status_code == 200
+    response = client.post(
+        reverse("login"), {"username": "lawyer@firm.example", "password": password}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == reverse("leads:lead_list")
 
 
 def test_it_refuses_an_existing_account():

@@ -47,6 +47,18 @@ def test_attorney_pages_require_login_and_attorney(client, outsider, lead, name,
     assert lead.state == Lead.State.PENDING
 
 
+def test_list_counts_follow_new_leads_and_state_changes(attorney_client, attorney):
+    LeadFactory()
+    assert attorney_client.get(LIST).context["total"] == 1
+    lead = LeadFactory()
+    assert attorney_client.get(LIST).context["total"] == 2
+    lead.mark_reached_out(by=attorney)
+    tabs = attorney_client.get(LIST).context["state_tabs"]
+    assert [count for _, _, count in tabs] == [1, 1]
+    lead.delete()
+    assert attorney_client.get(LIST).context["total"] == 1
+
+
 def test_list_shows_leads_and_counts(attorney_client):
     LeadFactory(first_name="Ana", last_name="Silva")
     LeadFactory().mark_reached_out(by=AttorneyFactory())
@@ -65,7 +77,9 @@ def test_list_search_by_name_and_email(attorney_client):
     ana = LeadFactory(first_name="Ana", last_name="Silva", email="ana@mail.example")
     bob = LeadFactory(first_name="Bob", last_name="Stone", email="bob@other.example")
     assert list(attorney_client.get(LIST, {"q": "silva"}).context["page"]) == [ana]
-    assert list(attorney_client.get(LIST, {"q": "OTHER.example"}).context["page"]) == [bob]
+    assert list(attorney_client.get(LIST, {"q": "BOB@other"}).context["page"]) == [bob]
+    # Words match the start of a name or email, so "ilva" finds nobody.
+    assert list(attorney_client.get(LIST, {"q": "ilva"}).context["page"]) == []
     assert list(attorney_client.get(LIST, {"q": "nobody"}).context["page"]) == []
 
 
@@ -103,6 +117,7 @@ def test_list_query_count_does_not_grow_with_page_size(
 ):
     for lead in LeadFactory.create_batch(100):
         lead.mark_reached_out(by=AttorneyFactory())
+    attorney_client.get(LIST)  # fills the cached per-state counts
     with django_assert_max_num_queries(6):
         response = attorney_client.get(LIST, {"per_page": 100})
     assert len(response.context["page"]) == 100
@@ -246,3 +261,25 @@ def test_logout(attorney_client):
     response = attorney_client.post(reverse("logout"))
     assert response.status_code == 302
     assert attorney_client.get(LIST).status_code == 302
+
+
+def test_search_with_the_last_character_before_the_surrogates_is_no_500(attorney_client, lead):
+    assert attorney_client.get(LIST, {"q": "a\ud7ff"}).status_code == 200
+
+
+def test_edit_works_when_the_stored_cv_file_is_missing(attorney_client):
+    lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
+    lead.cv.storage.delete(lead.cv.name)
+    url = reverse("leads:lead_edit", args=[lead.pk])
+    data = {
+        "first_name": "Still",
+        "last_name": "Here",
+        "email": lead.email,
+        "resume": "r",
+        "state": "PENDING",
+    }
+    assert attorney_client.get(url).status_code == 200
+    assert attorney_client.post(url, data).status_code == 302
+    lead.refresh_from_db()
+    assert lead.first_name == "Still"
+    assert attorney_client.get(reverse("leads:lead_cv", args=[lead.pk])).status_code == 404

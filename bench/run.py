@@ -1,0 +1,286 @@
+"""Load benchmark: the project under gunicorn against a bare-WSGI baseline, measured with wrk.
+
+    make bench                      # or: .venv/bin/python bench/run.py --duration 10
+
+Starts each app under gunicorn (2 workers, production settings, a fresh SQLite file), warms up,
+then measures each scenario with wrk (Debian's wrk package): requests per second, median and p99
+latency, errors (non-2xx responses and socket errors), and the peak resident memory of a worker.
+See bench/README.md for the scenarios, the targets and recorded results.
+"""
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+
+SESSION_SNIPPET = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command
+call_command("create_attorney", "bench@firm.example", "--no-input", stdout=open("/dev/null", "w"))
+user = get_user_model().objects.get(username="bench@firm.example")
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(session.session_key)
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving `app` with 2 sync workers on a free port."""
+
+    def __init__(self, app, env):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [
+                GUNICORN,
+                app,
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/get/1", timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break  # any HTTP answer means the server is up
+            except OSError:
+                time.sleep(0.2)
+        else:
+            self.stop()
+            raise RuntimeError(f"{app} did not start")
+
+    def worker_peak_rss_mb(self):
+        """The largest peak resident set (VmHWM) among the workers, in MB."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        peaks = []
+        for pid in children.read_text().split():
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024)
+        return max(peaks, default=0.0)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def wrk(url, duration, script=None, headers=(), env=None, connections=8):
+    args = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{duration}s"]
+    for header in headers:
+        args += ["-H", header]
+    if script:
+        args += ["-s", str(BENCH / script)]
+    output = subprocess.run(
+        args + [url], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output):
+    def latency_ms(label):
+        value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors += int(non_2xx[1]) if non_2xx else 0
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
+        "p50": latency_ms("50%"),
+        "p99": latency_ms("99%"),
+        "errors": errors,
+        "requests": int(re.search(r"(\d+) requests in", output)[1]),
+    }
+
+
+def manage(env, *args):
+    return subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def max_id(db_path, table):
+    with sqlite3.connect(db_path) as db:
+        return db.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 1
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up")
+    parser.add_argument("--large", type=int, default=100_000, help="leads for the large runs")
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk (see bench/README.md)")
+
+    work = Path(tempfile.mkdtemp(prefix="leads-bench-"))
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SQLITE_PATH": str(work / "project.sqlite3"),
+        "CV_ROOT": str(work / "cvs"),
+        "EMAIL_URL": "dummymail://",
+        "LOG_LEVEL": "WARNING",
+        "BASELINE_DB": str(work / "baseline.sqlite3"),
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("CACHE_URL", None)
+    print(f"Preparing {work} ...", flush=True)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "createcachetable")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    manage(env, "seed_leads", "100", "--seed", "1")
+    session_key = manage(env, "shell", "-c", SESSION_SNIPPET).splitlines()[-1]
+    token = manage(env, "create_api_token", "bench@firm.example")
+    token_header = f"Authorization: Token {token}"
+    cookie_header = f"Cookie: sessionid={session_key}"
+
+    results = []
+
+    def measure(name, server, path, target_name, script=None, headers=(), extra_env=None):
+        run_env = {**env, **(extra_env or {})}
+        wrk(server.url + path, options.warmup, script, headers, run_env)
+        result = wrk(server.url + path, options.duration, script, headers, run_env)
+        result.update(scenario=name, target=target_name, rss=server.worker_peak_rss_mb())
+        results.append(result)
+        r = result
+        print(
+            f"  {name:<34} {target_name:<9} {r['rps']:>8.0f} req/s  p50 {r['p50']:>7.1f} ms"
+            f"  p99 {r['p99']:>7.1f} ms  errors {r['errors']:>4}  RSS {r['rss']:.0f} MB",
+            flush=True,
+        )
+
+    print("Scenarios 1 and 2: project and baseline", flush=True)
+    for target_name, app, table, db in (
+        ("project", "leads_dashboard.wsgi:application", "leads_lead", env["SQLITE_PATH"]),
+        ("baseline", "bench.baseline_app:application", "lead", env["BASELINE_DB"]),
+    ):
+        server = Server(app, env)
+        try:
+            measure(
+                "1. POST /create",
+                server,
+                "/create",
+                target_name,
+                "create.lua",
+                [token_header],
+                {"BENCH_PREFIX": target_name},
+            )
+            measure(
+                "2. GET /get/<id>",
+                server,
+                "/get/",
+                target_name,
+                "get.lua",
+                [token_header],
+                {"BENCH_MAX_ID": str(max_id(db, table))},
+            )
+        finally:
+            server.stop()
+
+    def list_scenarios(size_label):
+        server = Server("leads_dashboard.wsgi:application", env)
+        try:
+            measure(
+                f"3. GET /get at {size_label}", server, "/get", "project", headers=[token_header]
+            )
+            measure(
+                f"3. GET /leads/ at {size_label}",
+                server,
+                "/leads/",
+                "project",
+                headers=[cookie_header],
+            )
+            measure(
+                f"4. GET /get?search at {size_label}",
+                server,
+                "/get?search=okafor",
+                "project",
+                headers=[token_header],
+            )
+            measure(
+                f"4. GET /leads/?q at {size_label}",
+                server,
+                "/leads/?q=okafor",
+                "project",
+                headers=[cookie_header],
+            )
+        finally:
+            server.stop()
+
+    with sqlite3.connect(env["SQLITE_PATH"]) as db:
+        small = db.execute("SELECT count(*) FROM leads_lead").fetchone()[0]
+    print(f"Scenarios 3 and 4 at {small} leads", flush=True)
+    list_scenarios("small")
+    print(f"Seeding up to {options.large} leads ...", flush=True)
+    manage(env, "seed_leads", str(max(options.large - small, 0)), "--seed", "2")
+    print(f"Scenarios 3 and 4 at {options.large} leads", flush=True)
+    list_scenarios("large")
+
+    print_summary(results, small, options.large)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def print_summary(results, small, large):
+    by_key = {(r["scenario"], r["target"]): r for r in results}
+    print()
+    print(
+        f"{'scenario':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'RSS MB':>8}  ratio"
+    )
+    for r in results:
+        ratio = ""
+        if r["target"] == "project" and (r["scenario"], "baseline") in by_key:
+            base = by_key[(r["scenario"], "baseline")]
+            ratio = f"project/baseline {r['rps'] / base['rps']:.2f} (target >= 0.25)"
+        elif r["target"] == "project" and "large" in r["scenario"]:
+            small_run = by_key[(r["scenario"].replace("large", "small"), "project")]
+            ratio = f"p50 large/small {r['p50'] / small_run['p50']:.2f} (target <= 2)"
+        label = r["scenario"].replace("small", f"{small:,}").replace("large", f"{large:,}")
+        print(
+            f"{label + ' [' + r['target'] + ']':<36}{r['rps']:>9.0f}{r['p50']:>9.1f}"
+            f"{r['p99']:>9.1f}{r['errors']:>8}{r['rss']:>8.0f}  {ratio}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""The JSON API: POST /create, GET /get, GET /get/<id>, PUT and PATCH /update/<id>.
+
+Documented for people in the README (from docs/API.md) and for machines at /api/schema/."""
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import transaction
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, generics, permissions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.views import exception_handler
+
+from .api_parsers import JSONParser, MultiPartParser, RequestTooLarge
+from .emails import send_new_lead_emails_on_commit
+from .models import Lead
+from .serializers import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    ErrorSerializer,
+    LeadCreateSerializer,
+    LeadCreateWithCVSerializer,
+    LeadFilterSerializer,
+    LeadSerializer,
+)
+from .throttling import intake_rate_limited
+
+
+def api_exception_handler(exc, context):
+    """Every 4xx of the API has one shape:
+
+    {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"EMAIL": ["..."]}}}
+    """
+    # Django refuses these while the request body is read; left alone they are HTML 400s.
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError(str(exc))
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = {name: _messages(messages) for name, messages in detail.items()}
+        general = fields.pop("non_field_errors", [])
+        named = [f"{name}: {' '.join(messages)}" for name, messages in fields.items()]
+        error = {"code": exc.default_code, "message": " ".join(general + named), "fields": fields}
+    else:
+        detail = response.data["detail"]
+        error = {"code": detail.code, "message": str(detail), "fields": {}}
+    response.data = {"error": {"status": response.status_code, **error}}
+    return response
+
+
+def _messages(detail):
+    return [str(message) for message in detail] if isinstance(detail, list) else [str(detail)]
+
+
+class CanViewLeads(permissions.BasePermission):
+    """Attorneys: users with the leads.view_lead permission (the Attorneys group)."""
+
+    def has_permission(self, request, view):
+        return request.user.has_perm("leads.view_lead")
+
+
+class CanChangeLeads(permissions.BasePermission):
+    """Attorneys who may also edit leads (leads.change_lead)."""
+
+    def has_permission(self, request, view):
+        return request.user.has_perm("leads.view_lead") and request.user.has_perm(
+            "leads.change_lead"
+        )
+
+
+class LeadPagination(PageNumberPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input; `fields` names each invalid field.",
+    401: "Not authenticated: send `Authorization: Token <key>` or sign in.",
+    403: "Signed in, but not an attorney (or the CSRF token is missing).",
+    404: "No such lead (or page).",
+    405: "Method not allowed on this route.",
+    409: "Another lead already has this email address (in any case).",
+    413: "The request body is over the size limit.",
+    415: "Unsupported Content-Type.",
+    429: "Too many submissions from this address; try again later.",
+}
+
+
+def errors(*statuses):
+    """Error responses for the schema; they all have the shape of ErrorSerializer."""
+    return {
+        status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status])
+        for status in statuses
+    }
+
+
+READ_ERRORS = errors(401, 403, 404)
+WRITE_ERRORS = errors(400, 401, 403, 404, 409, 413, 415)
+# The routes take any text as the id, so that a malformed one is a JSON 404 like an unknown one.
+LEAD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The lead's LEAD_ID.")
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="lead_create",
+        tags=["leads"],
+        summary="Submit a lead",
+        description=(
+            "Public, like the intake form. Creates the lead in state PENDING and emails the "
+            "prospect and the attorneys. A STATE in the body is ignored. Anonymous clients share "
+            "the intake rate limit (INTAKE_RATE_LIMIT) with the form; clients with a token (or a "
+            "session) are not limited. Send JSON, or multipart/form-data to attach a CV file "
+            "(then RESUME may be left out)."
+        ),
+        request={
+            "application/json": LeadCreateSerializer,
+            "multipart/form-data": LeadCreateWithCVSerializer,
+        },
+        responses={201: LeadSerializer, **errors(400, 401, 409, 413, 415, 429)},
+    )
+)
+class LeadCreateView(generics.CreateAPIView):
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def get_serializer_class(self):
+        # Only a multipart body can carry a CV file; in JSON the resume text is required.
+        if self.request.content_type.startswith("multipart/form-data"):
+            return LeadCreateWithCVSerializer
+        return LeadCreateSerializer
+
+    def create(self, request, *args, **kwargs):
+        # Counted before the body is read, like the form counts every POST.
+        if not request.user.is_authenticated and intake_rate_limited(request):
+            raise exceptions.Throttled(detail="Too many submissions. Please try again later.")
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        lead = serializer.save()
+        send_new_lead_emails_on_commit(lead, self.request)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="lead_list",
+        tags=["leads"],
+        summary="List leads",
+        description="Attorneys only. Newest first unless `ordering` says otherwise.",
+        parameters=[LeadFilterSerializer],
+        responses={200: LeadSerializer(many=True), **errors(400, 401, 403, 404)},
+    )
+)
+class LeadListView(generics.ListAPIView):
+    permission_classes = [CanViewLeads]
+    serializer_class = LeadSerializer
+    pagination_class = LeadPagination
+
+    def get_queryset(self):
+        # A plain dict, not the QueryDict: DRF reads an empty value in a QueryDict as an empty
+        # HTML input, i.e. as absent, so "?state=" would quietly list every lead.
+        filters = LeadFilterSerializer(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        return filters.filter(Lead.objects.all())
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="lead_get",
+        tags=["leads"],
+        summary="Get one lead",
+        parameters=[LEAD_ID],
+        description="Attorneys only.",
+        responses={200: LeadSerializer, **READ_ERRORS},
+    )
+)
+class LeadDetailView(generics.RetrieveAPIView):
+    permission_classes = [CanViewLeads]
+    serializer_class = LeadSerializer
+    queryset = Lead.objects.all()
+
+
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="lead_update",
+        tags=["leads"],
+        parameters=[LEAD_ID],
+        summary="Replace a lead's fields",
+        description=(
+            "Attorneys with the change permission. Every field is required. Setting STATE to "
+            "REACHED_OUT records who and when; PENDING clears that record."
+        ),
+        responses={200: LeadSerializer, **WRITE_ERRORS},
+    ),
+    patch=extend_schema(
+        operation_id="lead_partial_update",
+        tags=["leads"],
+        parameters=[LEAD_ID],
+        summary="Change some of a lead's fields",
+        description="Like PUT, but only the fields sent change (e.g. only STATE).",
+        responses={200: LeadSerializer, **WRITE_ERRORS},
+    ),
+)
+class LeadUpdateView(generics.UpdateAPIView):
+    permission_classes = [CanChangeLeads]
+    serializer_class = LeadSerializer
+    queryset = Lead.objects.all()
+
+    def perform_update(self, serializer):
+        # The fields and the state are saved in two steps; keep them one change.
+        with transaction.atomic():
+            serializer.save()

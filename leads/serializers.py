@@ -1,0 +1,287 @@
+"""Serializers of the JSON API. The API keeps the original design's field names (FIRST_NAME, ...);
+every rule about what a valid lead is comes from the Lead model."""
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.urls import reverse
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers
+from rest_framework.settings import api_settings
+
+from .models import DuplicateEmail, Lead
+from .validators import validate_no_control_characters
+
+# API field name -> Lead field. CV (an upload) and CV_URL (a link) are declared separately.
+FIELD_SOURCES = {
+    "LEAD_ID": "id",
+    "FIRST_NAME": "first_name",
+    "LAST_NAME": "last_name",
+    "EMAIL": "email",
+    "RESUME": "resume",
+    "STATE": "state",
+    "CREATED_AT": "created_at",
+    "UPDATED_AT": "updated_at",
+    "REACHED_OUT_AT": "reached_out_at",
+}
+API_NAMES = {source: name for name, source in FIELD_SOURCES.items()} | {
+    "cv": "CV",
+    NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY,
+}
+
+
+class DuplicateEmailConflict(exceptions.ValidationError):
+    """The email belongs to another lead: a conflict with stored data, not a malformed request."""
+
+    status_code = 409
+    default_code = "duplicate_email"
+
+
+class StrictTextMixin:
+    """Text must be a string (DRF would quietly turn a JSON number into text), and its length
+    limit counts what the client sent, as the schema's maxLength does (DRF would count it after
+    trimming)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictTextMixin, serializers.CharField):
+    pass
+
+
+class StrictEmailField(StrictTextMixin, serializers.EmailField):
+    pass
+
+
+# Patterns for the OpenAPI schema, spelled out so that they mean the same in Python and ECMA
+# regex (test_api_schema.py checks them against the rules they describe). DRF trims text, then
+# checks that it is not blank, then runs the model's validators.
+# What str.strip() removes: Python's whitespace, which is not ECMA's \s.
+WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# What validate_no_control_characters refuses.
+CONTROLS = r"\x00-\x1f\x7f-\x9f"
+# Required text: something is left after trimming.
+VISIBLE_TEXT = f"[^{WHITESPACE}]"
+# A name: something is left after trimming, and no control character in what is left.
+VISIBLE_TEXT_WITHOUT_CONTROLS = (
+    f"^[{WHITESPACE}]*"
+    f"[^{WHITESPACE}{CONTROLS}](?:[^{CONTROLS}]*[^{WHITESPACE}{CONTROLS}])?"
+    f"[{WHITESPACE}]*$"
+)
+
+
+class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
+    """Says in the schema what a text field requires beyond its length, so that clients (and
+    the fuzzer) know that "  " is as blank as "" and which characters a name refuses."""
+
+    target_class = StrictCharField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            if validate_no_control_characters in self.target.validators:
+                schema["pattern"] = VISIBLE_TEXT_WITHOUT_CONTROLS
+            elif not self.target.allow_blank:
+                schema["pattern"] = VISIBLE_TEXT
+        return schema
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """A lead. As the body of PUT /update/<id> every writable field is required; with PATCH,
+    only the fields sent change."""
+
+    serializer_field_mapping = serializers.ModelSerializer.serializer_field_mapping | {
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+    }
+
+    CV_URL = serializers.SerializerMethodField(
+        help_text="Download link of the CV file (attorneys only), or null without a CV."
+    )
+
+    class Meta:
+        model = Lead
+        fields = [*FIELD_SOURCES, "CV_URL"]
+        read_only_fields = ["LEAD_ID", "CREATED_AT", "UPDATED_AT", "REACHED_OUT_AT"]
+        extra_kwargs = {name: {"source": source} for name, source in FIELD_SOURCES.items()} | {
+            # The model allows a blank resume when the lead has a CV file, but JSON carries no
+            # file: through the API a lead's resume text stays non-blank.
+            "RESUME": {"source": "resume", "required": True, "allow_blank": False},
+            "STATE": {"source": "state", "required": True},
+        }
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_CV_URL(self, lead):  # noqa: N802 (DRF derives the name from the field's)
+        if not lead.cv:
+            return None
+        url = reverse("leads:lead_cv", args=[lead.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    def validate(self, attrs):
+        """Run the model's own validation (Lead.full_clean) on the lead as it would be saved."""
+        lead = copy.copy(self.instance) if self.instance else Lead()
+        for name, value in attrs.items():
+            setattr(lead, name, value)
+        # A stored CV was checked when it was uploaded. Reading it again could only fail for
+        # reasons that are not this request's (say, a file missing from disk).
+        exclude = ["cv"] if self.instance and "cv" not in attrs else None
+        try:
+            lead.full_clean(exclude=exclude)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(with_api_names(error)) from None
+        # The model trims the text and normalizes the email as it validates: keep its values.
+        return {name: getattr(lead, name) for name in attrs}
+
+    def is_valid(self, *, raise_exception=False):
+        valid = super().is_valid()
+        if not valid and raise_exception:
+            raise validation_error(self.errors)
+        return valid
+
+    def save(self, **kwargs):
+        # The database constraint has the last word: a concurrent request may have taken the email
+        # between validate() and save().
+        try:
+            return super().save(**kwargs)
+        except DuplicateEmail as error:
+            raise validation_error(with_api_names(error)) from None
+
+    def update(self, lead, validated_data):
+        # The state changes through the model's method, which records who and when.
+        new_state = validated_data.pop("state", lead.state)
+        lead = super().update(lead, validated_data)
+        lead.set_state(new_state, by=self.context["request"].user)
+        return lead
+
+
+class LeadCreateSerializer(LeadSerializer):
+    """The JSON body of POST /create. STATE is read-only: every new lead starts PENDING."""
+
+    class Meta(LeadSerializer.Meta):
+        read_only_fields = [*LeadSerializer.Meta.read_only_fields, "STATE"]
+
+
+class LeadCreateWithCVSerializer(LeadCreateSerializer):
+    """The multipart body of POST /create: a CV file may stand in for the resume text."""
+
+    class Meta(LeadCreateSerializer.Meta):
+        fields = [*LeadCreateSerializer.Meta.fields, "CV"]
+        extra_kwargs = LeadCreateSerializer.Meta.extra_kwargs | {
+            "RESUME": {"source": "resume", "required": False},
+            "CV": {"source": "cv", "write_only": True, "required": False},
+        }
+
+
+def with_api_names(error):
+    """The messages of a Django ValidationError from the model, under the API's field names."""
+    return {
+        API_NAMES.get(name, name): messages
+        for name, messages in serializers.as_serializer_error(error).items()
+    }
+
+
+def validation_error(errors):
+    """The exception for a serializer's errors: 409 when the email belongs to another lead (the
+    body lists any other problem too), 400 otherwise."""
+    codes = {message.code for messages in errors.values() for message in messages}
+    if "duplicate_email" in codes:
+        return DuplicateEmailConflict(errors)
+    return serializers.ValidationError(errors)
+
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+
+class LeadFilterSerializer(serializers.Serializer):
+    """The query parameters of GET /get. Invalid values are refused (400), never ignored."""
+
+    ORDERINGS = [
+        "created_at",
+        "updated_at",
+        "reached_out_at",
+        "first_name",
+        "last_name",
+        "email",
+        "state",
+    ]
+
+    state = serializers.ChoiceField(choices=Lead.State.choices, required=False)
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text=(
+            "Words that must each start the first name, last name or email, in any case (the "
+            "search of the attorneys' list page)."
+        ),
+    )
+    email = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=254,
+        help_text="Exact email address, in any case.",
+    )
+    created_after = serializers.DateTimeField(
+        required=False, help_text="Leads created at or after this time (a date means midnight)."
+    )
+    created_before = serializers.DateTimeField(
+        required=False, help_text="Leads created before this time (a date means midnight)."
+    )
+    ordering = serializers.ChoiceField(
+        choices=[prefix + name for name in ORDERINGS for prefix in ("", "-")],
+        required=False,
+        help_text="Sort field; a leading '-' sorts descending. Default: -created_at.",
+    )
+    page = serializers.IntegerField(required=False, min_value=1, help_text="Page number.")
+    page_size = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        help_text=f"Leads per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}).",
+    )
+
+    def filter(self, leads):
+        filters = self.validated_data
+        if "state" in filters:
+            leads = leads.filter(state=filters["state"])
+        if filters.get("search"):
+            leads = leads.search(filters["search"])
+        if filters.get("email"):
+            leads = leads.filter(email__iexact=filters["email"])
+        if "created_after" in filters:
+            leads = leads.filter(created_at__gte=filters["created_after"])
+        if "created_before" in filters:
+            leads = leads.filter(created_at__lt=filters["created_before"])
+        if "ordering" in filters:
+            ordering = filters["ordering"]
+            # The id breaks ties, so that pages never overlap or skip a lead.
+            leads = leads.order_by(ordering, "-id" if ordering.startswith("-") else "id")
+        return leads
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx answer (documentation only)."""
+
+    class ErrorBodySerializer(serializers.Serializer):
+        status = serializers.IntegerField(help_text="The HTTP status code.")
+        code = serializers.CharField(
+            help_text="Machine-readable: invalid, parse_error, duplicate_email, not_found, ..."
+        )
+        message = serializers.CharField(help_text="What went wrong, for humans.")
+        fields = serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text="Field name -> messages; empty unless fields are invalid.",
+        )
+
+    error = ErrorBodySerializer()

@@ -1,0 +1,19 @@
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import STATE_COUNTS_CACHE_KEY, Lead
+
+
+@receiver(post_save, sender=Lead)
+@receiver(post_delete, sender=Lead)
+def forget_state_counts(**kwargs):
+    """Drop the cached per-state counts now and again after the commit, so that a request that
+    recounted before the commit cannot keep an old count (beyond its short expiry)."""
+    forget_cached_counts()
+
+
+def forget_cached_counts():
+    cache.delete(STATE_COUNTS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(STATE_COUNTS_CACHE_KEY))

@@ -1,0 +1,242 @@
+import json
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from leads.models import Lead
+
+from .factories import LeadFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/create"
+JOHN = {
+    "FIRST_NAME": "John",
+    "LAST_NAME": "Doe",
+    "EMAIL": "john.doe@example.com",
+    "RESUME": "This is a resume",
+}
+PDF = b"%PDF-1.4\n%fake but well-formed enough for the signature check\n"
+
+
+def post_json(client, data, url=URL, **kwargs):
+    return client.post(url, json.dumps(data), content_type="application/json", **kwargs)
+
+
+def error_of(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert error["status"] == status
+    assert set(error) == {"status", "code", "message", "fields"}
+    return error
+
+
+@pytest.fixture
+def limited(settings):
+    settings.INTAKE_RATE_LIMIT = "2/m"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_curl_line_from_the_issue_works(client, django_capture_on_commit_callbacks):
+    # curl -X POST "http://127.0.0.1:8000/create" -H "Content-Type: application/json"
+    #   -d '{"FIRST_NAME": "John", ... "RESUME": "This is a resume"}'
+    body = '{"FIRST_NAME": "John", "LAST_NAME": "Doe", "EMAIL": "john.doe@example.com", "RESUME": "This is a resume"}'  # noqa: E501
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 201
+    data = response.json()
+    lead = Lead.objects.get()
+    assert data["LEAD_ID"] == lead.pk
+    assert data["STATE"] == "PENDING" == lead.state
+    assert {key: data[key] for key in JOHN} == JOHN
+    assert data["REACHED_OUT_AT"] is None
+    assert data["CV_URL"] is None
+    assert {"CREATED_AT", "UPDATED_AT"} <= set(data)
+    assert len(mail.outbox) == 2
+    assert [message.to for message in mail.outbox] == [
+        ["john.doe@example.com"],
+        ["intake@firm.example"],
+    ]
+    assert lead.get_absolute_url() in mail.outbox[1].body
+
+
+def test_it_works_with_a_trailing_slash(client):
+    response = post_json(client, JOHN, url="/create/")
+    assert response.status_code == 201
+    assert reverse("api:lead_create") == URL
+
+
+def test_it_ignores_a_state_in_the_body(client):
+    response = post_json(client, {**JOHN, "STATE": "REACHED_OUT", "LEAD_ID": 999})
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    assert lead.state == Lead.State.PENDING
+    assert lead.reached_out_at is None
+    assert lead.pk != 999
+
+
+def test_it_trims_names_and_normalizes_the_email(client):
+    data = {**JOHN, "FIRST_NAME": "  John ", "EMAIL": " John.Doe@EXAMPLE.com "}
+    response = post_json(client, data)
+    assert response.status_code == 201
+    assert response.json()["FIRST_NAME"] == "John"
+    assert response.json()["EMAIL"] == "John.Doe@example.com"
+
+
+def test_it_accepts_multipart_with_a_cv(client, attorney_client):
+    cv = SimpleUploadedFile("john-cv.pdf", PDF, content_type="application/pdf")
+    data = {**JOHN, "RESUME": "", "CV": cv}
+    response = client.post(URL, data)  # multipart/form-data
+    assert response.status_code == 201, response.content
+    lead = Lead.objects.get()
+    assert lead.cv.name.endswith(".pdf")
+    assert lead.resume == ""
+    cv_url = response.json()["CV_URL"]
+    assert cv_url == "http://testserver" + reverse("leads:lead_cv", args=[lead.pk])
+    download = attorney_client.get(cv_url)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [("cv.exe", b"MZ\x90\x00"), ("cv.pdf", b"not a pdf at all"), ("cv.docx", b"")],
+)
+def test_it_refuses_a_bad_cv(client, name, content):
+    data = {**JOHN, "CV": SimpleUploadedFile(name, content)}
+    error = error_of(client.post(URL, data), 400)
+    assert list(error["fields"]) == ["CV"]
+    assert not Lead.objects.exists()
+
+
+def test_it_refuses_a_cv_over_the_size_limit(client, settings):
+    settings.CV_MAX_SIZE = 100
+    data = {**JOHN, "CV": SimpleUploadedFile("cv.pdf", PDF + b"x" * 100)}
+    error = error_of(client.post(URL, data), 400)
+    assert "too large" in error["fields"]["CV"][0]
+    assert not Lead.objects.exists()
+
+
+def test_it_needs_a_resume_or_a_cv(client):
+    data = {key: value for key, value in JOHN.items() if key != "RESUME"}
+    error = error_of(client.post(URL, data), 400)  # multipart, where a CV could stand in
+    assert "resume" in error["message"].lower()
+    assert not Lead.objects.exists()
+
+
+def test_it_names_each_missing_field(client):
+    error = error_of(post_json(client, {}), 400)
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) == {"FIRST_NAME", "LAST_NAME", "EMAIL", "RESUME"}
+    assert "FIRST_NAME" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("FIRST_NAME", ""),
+        ("FIRST_NAME", "   "),
+        ("LAST_NAME", "\t\n"),
+        ("FIRST_NAME", "x" * 101),
+        ("LAST_NAME", "Doe" + " " * 98),
+        ("EMAIL", "john.doe@example.com" + " " * 235),
+        ("FIRST_NAME", 42),
+        ("FIRST_NAME", None),
+        ("EMAIL", "not-an-email"),
+        ("EMAIL", "john@"),
+        ("EMAIL", ["john.doe@example.com"]),
+        ("RESUME", ""),
+        ("RESUME", "   "),
+        ("FIRST_NAME", "nul\x00"),
+        ("LAST_NAME", "Doe\r\nBcc: victim@example.com"),
+    ],
+)
+def test_it_refuses_an_invalid_field(client, field, value):
+    error = error_of(post_json(client, {**JOHN, field: value}), 400)
+    assert list(error["fields"]) == [field]
+    assert not Lead.objects.exists()
+    assert not mail.outbox
+
+
+def test_it_refuses_a_body_that_is_not_an_object(client):
+    error = error_of(post_json(client, [JOHN]), 400)
+    assert "dictionary" in error["message"]
+
+
+@pytest.mark.parametrize("email", ["john.doe@example.com", "JOHN.DOE@Example.COM"])
+def test_it_refuses_a_duplicate_email_with_409(client, email):
+    LeadFactory(email="john.doe@example.com")
+    error = error_of(post_json(client, {**JOHN, "EMAIL": email}), 409)
+    assert error["code"] == "duplicate_email"
+    assert error["fields"] == {"EMAIL": ["A lead with this email address already exists."]}
+    assert Lead.objects.count() == 1
+    assert not mail.outbox
+
+
+def test_a_duplicate_is_a_409_that_lists_other_errors_too(client):
+    LeadFactory(email="john.doe@example.com")
+    data = {key: value for key, value in JOHN.items() if key != "RESUME"}
+    error = error_of(client.post(URL, data), 409)  # multipart: neither RESUME nor CV
+    assert error["code"] == "duplicate_email"
+    assert list(error["fields"]) == ["EMAIL"]
+    assert "resume" in error["message"].lower()
+
+
+def test_a_duplicate_that_wins_the_race_is_a_409(client, monkeypatch):
+    # Another request stores the same email between validation and saving: the database
+    # constraint refuses it, and the API still answers 409.
+    LeadFactory(email="john.doe@example.com")
+    monkeypatch.setattr(Lead, "validate_constraints", lambda self, exclude=None: None)
+    error = error_of(post_json(client, JOHN), 409)
+    assert error["code"] == "duplicate_email"
+    assert Lead.objects.count() == 1
+
+
+def test_it_refuses_other_methods(client):
+    error = error_of(client.get(URL), 405)
+    assert error["code"] == "method_not_allowed"
+    assert "POST" in client.get(URL)["Allow"]
+
+
+def test_it_refuses_an_invalid_token(client):
+    response = post_json(client, JOHN, headers={"Authorization": "Token nope"})
+    assert error_of(response, 401)["code"] == "authentication_failed"
+    assert not Lead.objects.exists()
+
+
+def test_anonymous_clients_are_rate_limited(client, limited):
+    assert post_json(client, JOHN).status_code == 201
+    assert post_json(client, {**JOHN, "EMAIL": "second@example.com"}).status_code == 201
+
+    response = post_json(client, {**JOHN, "EMAIL": "third@example.com"})
+
+    assert error_of(response, 429)["code"] == "throttled"
+    assert Lead.objects.count() == 2
+
+
+def test_the_limit_is_shared_with_the_intake_form(client, limited):
+    for n in range(2):
+        form = {"first_name": "Jane", "last_name": "Roe", "email": f"jane{n}@example.com"}
+        client.post(reverse("leads:intake"), {**form, "resume": "My resume"})
+    assert Lead.objects.count() == 2
+
+    error_of(post_json(client, JOHN), 429)
+    assert Lead.objects.count() == 2
+
+
+def test_clients_with_a_token_are_not_limited(client, limited):
+    website = UserFactory()
+    token = Token.objects.create(user=website)
+    headers = {"Authorization": f"Token {token.key}"}
+    for n in range(4):
+        response = post_json(client, {**JOHN, "EMAIL": f"john{n}@example.com"}, headers=headers)
+        assert response.status_code == 201
+    assert Lead.objects.count() == 4

@@ -1,0 +1,231 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from leads.models import Lead
+
+from .factories import AttorneyFactory, LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/get"
+
+
+def error_of(response, status):
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["status"] == status
+    return error
+
+
+def emails(response):
+    assert response.status_code == 200, response.content
+    return [lead["EMAIL"] for lead in response.json()["results"]]
+
+
+def created(lead, when):
+    Lead.objects.filter(pk=lead.pk).update(created_at=when)
+    return lead
+
+
+def test_it_works(attorney_client, lead):
+    response = attorney_client.get(URL)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["count"] == 1
+    assert data["next"] is None
+    assert data["previous"] is None
+    assert data["results"][0]["LEAD_ID"] == lead.pk
+    assert set(data["results"][0]) == {
+        "LEAD_ID",
+        "FIRST_NAME",
+        "LAST_NAME",
+        "EMAIL",
+        "RESUME",
+        "STATE",
+        "CREATED_AT",
+        "UPDATED_AT",
+        "REACHED_OUT_AT",
+        "CV_URL",
+    }
+
+
+def test_it_works_with_a_trailing_slash(attorney_client, lead):
+    assert attorney_client.get("/get/").json()["count"] == 1
+    assert reverse("api:lead_list") == URL
+
+
+def test_it_works_with_a_token(client, attorney, lead):
+    token = Token.objects.create(user=attorney)
+    response = client.get(URL, headers={"Authorization": f"Token {token.key}"})
+    assert response.status_code == 200
+
+
+def test_it_requires_authentication(client, lead):
+    response = client.get(URL)
+    assert error_of(response, 401)["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_it_checks_the_permission(client, outsider, lead):
+    client.force_login(outsider)
+    assert error_of(client.get(URL), 403)["code"] == "permission_denied"
+
+    token = Token.objects.create(user=outsider)
+    client.logout()
+    error_of(client.get(URL, headers={"Authorization": f"Token {token.key}"}), 403)
+
+
+def test_it_refuses_other_methods(attorney_client):
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(attorney_client, method)(URL)
+        assert error_of(response, 405)["code"] == "method_not_allowed"
+
+
+def test_it_lists_newest_first(attorney_client):
+    now = datetime.now(UTC)
+    old = created(LeadFactory(), now - timedelta(days=2))
+    new = created(LeadFactory(), now)
+    middle = created(LeadFactory(), now - timedelta(days=1))
+    assert emails(attorney_client.get(URL)) == [new.email, middle.email, old.email]
+
+
+def test_it_paginates(attorney_client):
+    LeadFactory.create_batch(30)
+    data = attorney_client.get(URL).json()
+    assert data["count"] == 30
+    assert len(data["results"]) == 25
+    assert data["next"] == "http://testserver/get?page=2"
+    assert data["previous"] is None
+
+    second = attorney_client.get(data["next"]).json()
+    assert len(second["results"]) == 5
+    assert second["next"] is None
+    assert second["previous"] == "http://testserver/get"
+    first_ids = {lead["LEAD_ID"] for lead in data["results"]}
+    assert first_ids.isdisjoint(lead["LEAD_ID"] for lead in second["results"])
+
+
+def test_it_takes_a_page_size_up_to_100(attorney_client):
+    LeadFactory.create_batch(101)
+    assert len(attorney_client.get(URL, {"page_size": 10}).json()["results"]) == 10
+    assert len(attorney_client.get(URL, {"page_size": 100}).json()["results"]) == 100
+    error = error_of(attorney_client.get(URL, {"page_size": 101}), 400)
+    assert list(error["fields"]) == ["page_size"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "0"},
+        {"page": ""},
+        {"page": "last"},
+        {"page_size": "0"},
+        {"page_size": "ten"},
+        {"state": "LOST"},
+        {"state": ""},
+        {"ordering": "password"},
+        {"created_after": "yesterday"},
+        {"created_before": "2026-13-01"},
+        {"search": "x" * 201},
+    ],
+)
+def test_it_refuses_invalid_parameters(attorney_client, params):
+    error = error_of(attorney_client.get(URL, params), 400)
+    assert list(error["fields"]) == list(params)
+
+
+def test_a_page_past_the_end_is_a_404(attorney_client, lead):
+    assert error_of(attorney_client.get(URL, {"page": 2}), 404)["code"] == "not_found"
+
+
+def test_it_filters_by_state(attorney_client, attorney):
+    pending = LeadFactory()
+    reached = LeadFactory()
+    reached.mark_reached_out(attorney)
+    assert emails(attorney_client.get(URL, {"state": "PENDING"})) == [pending.email]
+    assert emails(attorney_client.get(URL, {"state": "REACHED_OUT"})) == [reached.email]
+
+
+def test_it_searches_names_and_emails(attorney_client):
+    ada = LeadFactory(first_name="Ada", last_name="Lovelace", email="ada@engine.example")
+    LeadFactory(first_name="Charles", last_name="Babbage", email="charles@example.com")
+    assert emails(attorney_client.get(URL, {"search": "lovelace"})) == [ada.email]
+    assert emails(attorney_client.get(URL, {"search": "Ada Lovelace"})) == [ada.email]
+    assert emails(attorney_client.get(URL, {"search": "ada@engine"})) == [ada.email]
+    assert emails(attorney_client.get(URL, {"search": "nobody"})) == []
+    assert len(emails(attorney_client.get(URL, {"search": "  "}))) == 2
+
+
+def test_it_filters_by_exact_email_in_any_case(attorney_client):
+    ada = LeadFactory(email="ada@example.com")
+    LeadFactory(email="ada@example.com.au")
+    assert emails(attorney_client.get(URL, {"email": "ADA@example.com"})) == [ada.email]
+    assert emails(attorney_client.get(URL, {"email": "ada@"})) == []
+
+
+def test_it_filters_by_creation_time(attorney_client):
+    day = datetime(2026, 3, 10, tzinfo=UTC)
+    before = created(LeadFactory(), day - timedelta(seconds=1))
+    first = created(LeadFactory(), day)
+    last = created(LeadFactory(), day + timedelta(hours=23))
+    after = created(LeadFactory(), day + timedelta(days=1))
+
+    in_day = {"created_after": "2026-03-10", "created_before": "2026-03-11"}
+    assert emails(attorney_client.get(URL, in_day)) == [last.email, first.email]
+    since = {"created_after": "2026-03-10T23:00:00Z"}
+    assert emails(attorney_client.get(URL, since)) == [after.email, last.email]
+    until = {"created_before": "2026-03-10T00:00:00+00:00"}
+    assert emails(attorney_client.get(URL, until)) == [before.email]
+
+
+@pytest.mark.parametrize(
+    "ordering, expected",
+    [
+        ("last_name", ["a", "b", "c"]),
+        ("-last_name", ["c", "b", "a"]),
+        ("created_at", ["b", "c", "a"]),
+        ("-created_at", ["a", "c", "b"]),
+        ("email", ["c", "a", "b"]),
+    ],
+)
+def test_it_orders(attorney_client, ordering, expected):
+    now = datetime.now(UTC)
+    leads = [("a", "y@example.com", 0), ("b", "z@example.com", 2), ("c", "x@example.com", 1)]
+    for name, email, age in leads:
+        created(LeadFactory(last_name=name, email=email), now - timedelta(days=age))
+    response = attorney_client.get(URL, {"ordering": ordering})
+    assert [lead["LAST_NAME"] for lead in response.json()["results"]] == expected
+
+
+def test_filters_combine_with_pagination_links(attorney_client):
+    LeadFactory.create_batch(3, last_name="Smith")
+    LeadFactory(last_name="Jones")
+    data = attorney_client.get(URL, {"search": "smith", "page_size": 2}).json()
+    assert data["count"] == 3
+    assert data["next"] == "http://testserver/get?page=2&page_size=2&search=smith"
+
+
+def test_the_query_count_does_not_grow_with_the_page_size(client, django_assert_max_num_queries):
+    attorney = AttorneyFactory()
+    token = Token.objects.create(user=attorney)
+    headers = {"Authorization": f"Token {token.key}"}
+    LeadFactory.create_batch(60)
+    LeadFactory(cv="cvs/2026/01/some.pdf")
+    for lead in Lead.objects.all()[:20]:
+        lead.mark_reached_out(attorney)
+
+    counts = []
+    for page_size in (1, 10, 100):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(URL, {"page_size": page_size}, headers=headers)
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2]
+    # Token and user, the permission checks, the count, the page.
+    with django_assert_max_num_queries(5):
+        client.get(URL, {"page_size": 100}, headers=headers)

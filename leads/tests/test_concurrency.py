@@ -1,0 +1,147 @@
+"""Parallel clients against a live server: no lost writes, no "database is locked", no 500.
+
+On SQLite the test database is a file (see settings), so these run with the production locking
+settings (WAL, IMMEDIATE transactions, busy timeout); CI also runs them on PostgreSQL."""
+
+import http.cookiejar
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from leads.models import Lead
+
+from .factories import AttorneyFactory, LeadFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CLIENTS = 8
+
+
+def request(url, method="GET", data=None, headers=None, opener=None):
+    """Send one request; return (status, body). HTTP errors are answers, not exceptions."""
+    body = json.dumps(data).encode() if data is not None else None
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    req = urllib.request.Request(url, data=body, headers=headers, method=method)
+    try:
+        with (opener or urllib.request.build_opener()).open(req, timeout=60) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def parallel(function, arguments):
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return list(pool.map(function, arguments))
+
+
+@pytest.fixture
+def token(db):
+    return Token.objects.create(user=AttorneyFactory()).key
+
+
+def lead_data(email):
+    return {"FIRST_NAME": "Load", "LAST_NAME": "Test", "EMAIL": email, "RESUME": "Parallel"}
+
+
+def test_parallel_creates_all_succeed(live_server, token):
+    auth = {"Authorization": f"Token {token}"}
+
+    def create_batch(client):
+        return [
+            request(
+                f"{live_server.url}/create", "POST", lead_data(f"c{client}-{n}@example.com"), auth
+            )
+            for n in range(50)
+        ]
+
+    results = [answer for batch in parallel(create_batch, range(CLIENTS)) for answer in batch]
+    statuses = [status for status, _ in results]
+    assert statuses.count(201) == 400, [body for status, body in results if status != 201][:3]
+    assert not any("locked" in body for _, body in results)
+    assert Lead.objects.count() == 400
+
+
+def test_parallel_api_creates_with_same_email_in_other_cases(live_server, token):
+    emails = [
+        "same.person@example.com",
+        "Same.Person@example.com",
+        "SAME.PERSON@example.com",
+        "same.PERSON@example.com",
+        "Same.person@Example.com",
+        "sAme.person@example.com",
+        "same.Person@EXAMPLE.com",
+        "SAME.person@example.com",
+    ]
+    auth = {"Authorization": f"Token {token}"}
+    results = parallel(
+        lambda email: request(f"{live_server.url}/create", "POST", lead_data(email), auth), emails
+    )
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [409] * 7, results
+    assert Lead.objects.count() == 1
+
+
+def submit_intake_form(url, email):
+    """A browser's visit: load the form (CSRF cookie and token), then submit it."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+    _, page = request(url + "/", opener=opener)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    form = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": csrf,
+            "first_name": "Form",
+            "last_name": "User",
+            "email": email,
+            "resume": "Parallel form",
+        }
+    ).encode()
+    req = urllib.request.Request(
+        url + "/", data=form, method="POST", headers={"Referer": url + "/"}
+    )
+    try:
+        with opener.open(req, timeout=60) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_parallel_form_submissions_with_same_email(live_server, settings):
+    settings.INTAKE_RATE_LIMIT = ""
+    emails = [f"{'Form.Person' if n % 2 else 'form.person'}@example.com" for n in range(CLIENTS)]
+    results = parallel(lambda email: submit_intake_form(live_server.url, email), emails)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] * 7 + [302], statuses
+    errors = [body for status, body in results if status == 200]
+    assert all("A lead with this email address already exists." in body for body in errors)
+    assert Lead.objects.count() == 1
+
+
+def test_parallel_state_patches_stay_consistent(live_server, token):
+    lead = LeadFactory()
+    auth = {"Authorization": f"Token {token}"}
+    states = ["REACHED_OUT", "PENDING"] * (CLIENTS // 2) * 3
+    results = parallel(
+        lambda state: request(
+            f"{live_server.url}/update/{lead.pk}", "PATCH", {"STATE": state}, auth
+        ),
+        states,
+    )
+    assert {status for status, _ in results} == {200}, results
+    lead.refresh_from_db()
+    assert lead.state in ("REACHED_OUT", "PENDING")
+    if lead.state == Lead.State.REACHED_OUT:
+        assert lead.reached_out_at is not None and lead.reached_out_by is not None
+    else:
+        assert lead.reached_out_at is None and lead.reached_out_by is None
