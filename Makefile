@@ -9,7 +9,7 @@ PORT ?= 8000
 DEPLOY_ENV := DEBUG=false HTTPS=true ALLOWED_HOSTS=leads.example.com \
 	SECRET_KEY=check-deploy-$$(date +%s)-k3y-that-is-long-enough-and-random-enough-xx
 
-.PHONY: db run serve test test-postgres check-deploy format clean
+.PHONY: db run serve test test-postgres check-deploy bench format clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ test-postgres: $(VENV)/installed-dev
 ## check-deploy: Django's deployment checklist with production-like settings
 check-deploy: $(VENV)/installed
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## bench: the load benchmark of bench/README.md (needs Debian's wrk)
+bench: $(VENV)/installed-dev
+	$(BIN)/python bench/run.py
 
 format: $(VENV)/installed-dev
 	$(BIN)/ruff format .

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 
 from leads.models import Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory, UserFactory
@@ -17,6 +18,8 @@ def test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.INTAKE_RATE_LIMIT = ""
     settings.ATTORNEY_EMAIL = "intake@firm.example"
+    # Each test starts with no remembered permission sets (user ids are reused between tests).
+    caches["permissions"].clear()
     storage = Lead._meta.get_field("cv").storage
     cv_root = tmp_path / "cvs"
     storage.__dict__["base_location"] = str(cv_root)

@@ -73,6 +73,7 @@ class LeadQuerySet(models.QuerySet):
 
 
 SEARCH_FIELDS = ("first_name", "last_name", "email")
+PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_has_resume_or_cv"}
 STATE_COUNTS_CACHE_KEY = "leads:counts-by-state"
 # Bounds how long a count can lag if a write and a recount race (see leads/signals.py).
 STATE_COUNTS_CACHE_SECONDS = 60
@@ -189,6 +190,20 @@ class Lead(models.Model):
         self.resume = (self.resume or "").strip()
         self.email = normalize_email(self.email)
         super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        # The same rule as the lead_has_resume_or_cv constraint, checked here without a query.
+        if not self.resume and not self.cv:
+            raise ValidationError(RESUME_OR_CV_MESSAGE, code="resume_or_cv")
+
+    def get_constraints(self):
+        # Field validation and clean() already check these rules before the constraints are
+        # validated; in the database they are backstops for writes that skip validation (bulk
+        # inserts, raw SQL). Django would check each again with a query of its own.
+        return [
+            (model, [c for c in constraints if c.name not in PYTHON_CHECKED_CONSTRAINTS])
+            for model, constraints in super().get_constraints()
+        ]
 
     def validate_constraints(self, exclude=None):
         # The duplicate-email constraint is on an expression, so Django reports it as a form-wide

@@ -119,6 +119,15 @@ class LeadSerializer(serializers.ModelSerializer):
             "STATE": {"source": "state", "required": True},
         }
 
+    def get_fields(self):
+        # ModelSerializer rebuilds every field from the model on each instantiation, which was
+        # the largest single cost of a GET /get/<id>. The fields depend only on the class: build
+        # them once per class and hand each serializer its own copy.
+        cls = type(self)
+        if "_built_fields" not in cls.__dict__:
+            cls._built_fields = super().get_fields()
+        return copy.deepcopy(cls._built_fields)
+
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_CV_URL(self, lead):  # noqa: N802 (DRF derives the name from the field's)
         if not lead.cv:

@@ -120,6 +120,11 @@ else:
             "LOCATION": "cache_entries",
         }
     }
+# Each worker's own memory: the permission sets of leads.backends.CachedPermissionsBackend.
+CACHES["permissions"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "permissions",
+}
 # django_ratelimit only knows memcached and django-redis as atomic; AtomicDatabaseCache makes
 # incr() atomic itself (see leads/cache.py) and Django's RedisCache increments atomically.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
@@ -142,8 +147,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # from one client IP, that pair is locked out for AXES_COOLOFF_MINUTES, with a 429 page.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "leads.backends.CachedPermissionsBackend",
 ]
+# How long a worker may keep using a user's permission set (see leads/backends.py).
+PERMISSIONS_CACHE_SECONDS = env.int("PERMISSIONS_CACHE_SECONDS", default=30)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -283,3 +283,16 @@ def test_edit_works_when_the_stored_cv_file_is_missing(attorney_client):
     lead.refresh_from_db()
     assert lead.first_name == "Still"
     assert attorney_client.get(reverse("leads:lead_cv", args=[lead.pk])).status_code == 404
+
+
+def test_removing_an_attorney_from_the_group_takes_effect_at_once(attorney_client, attorney):
+    assert attorney_client.get(LIST).status_code == 200
+    attorney.groups.clear()
+    assert attorney_client.get(LIST).status_code == 403
+
+
+def test_a_deactivated_attorney_is_refused_at_once(attorney_client, attorney):
+    assert attorney_client.get(LIST).status_code == 200
+    attorney.is_active = False
+    attorney.save()
+    assert attorney_client.get(LIST).status_code == 302

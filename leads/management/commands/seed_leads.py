@@ -11,15 +11,36 @@ from tqdm import tqdm
 from leads.models import Lead
 from leads.signals import forget_cached_counts
 
+# Names from many countries; about 150 of each, so that like in a real intake no single name
+# covers more than a small share of the leads.
 FIRST_NAMES = (
-    "Amara Ana Carlos Chen Daniela David Elena Fatima Hiroshi Ibrahim Ines Ivan Jamal Javier "
-    "Julia Kwame Laila Lucas Maria Mateo Mei Mohammed Nadia Nikolai Olga Omar Priya Rafael Rosa "
-    "Sara Sofia Tariq Thomas Valentina Wei Yusuf Zara Aisha Arjun Beatriz"
+    "Aaliyah Abdul Adaeze Adebayo Adriana Agnieszka Ahmed Aiko Aisha Akira Alejandro Aleksandr "
+    "Alessandro Ali Alina Amara Amina Amir Ana Anastasia Andrea Andrei Ania Anjali Antonio Arjun "
+    "Astrid Ayesha Bao Beatriz Bilal Bogdan Camila Carlos Carmen Catalina Chen Chiamaka Chidi "
+    "Chloe Cristina Daniela Dariusz David Deepika Diego Dimitri Dmitri Dong Elena Elif Emeka "
+    "Emilia Emre Esperanza Farah Fatima Fernando Gabriel Giorgos Grace Gustavo Hana Hassan Helga "
+    "Hiroshi Hoang Huda Ibrahim Ifeoma Ines Ingrid Isabela Ivan Jamal Javier Jin Joao Jorge "
+    "Julia Kaveh Kemal Kenji Khadija Kiran Kofi Kwame Laila Lakshmi Leila Li Lucia Lucas Luis "
+    "Mahmoud Malik Mandla Manuel Marco Maria Mariam Marta Mateo Mei Mehmet Miguel Min Minh "
+    "Mohammed Nadia Naveen Ngozi Nikolai Nikos Nour Obinna Olga Omar Oksana Olumide Pablo Parisa "
+    "Pedro Pooja Priya Rafael Rahul Rania Ravi Reza Rosa Ruth Said Samira Sana Sara Sergei Seo "
+    "Shira Siddharth Sofia Soo Sunita Tariq Tatiana Thabo Thomas Tomasz Uchenna Valentina "
+    "Vikram Wei Xin Yara Yasmin Yusuf Zainab Zara Zeynep Zhang"
 ).split()
 LAST_NAMES = (
-    "Okafor Silva Gonzalez Chen Novak Haddad Rossi Kim Nguyen Petrov Rahman Garcia Martins "
-    "Kowalski Ibrahim Mensah Tanaka Sato Costa Ali Khan Singh Fernandes Lopez Moreau Schmidt "
-    "Ivanova Osei Yilmaz Abebe Patel Hussain Dubois Kaur Romero Torres Mwangi Alvarez Sousa"
+    "Abebe Adeyemi Aguilar Ahmadi Akhtar Alvarez Amini Anand Andersson Antonov Arslan Asante "
+    "Baptiste Barros Bashir Bello Bianchi Bondarenko Borges Cabrera Castillo Chandra Chaudhry "
+    "Chen Cho Costa Cruz Dang Das Demir Diallo Dimitrov Dlamini Dogan Dubois Eze Farouk "
+    "Fernandes Ferreira Fischer Flores Fofana Gomez Gonzalez Gupta Haddad Hakimi Hamid Han "
+    "Hashemi Hernandez Hoang Horvat Hosseini Huang Hussain Ibrahim Ivanova Iyer Jafari Jain "
+    "Jimenez Kamau Kang Kaplan Kaur Khalil Khan Kim Kovac Kowalski Kozlov Kumar Kuznetsov Le "
+    "Lee Lim Liu Lopez Mahmoud Malik Martins Mehta Mendoza Mensah Mohammadi Molina Moreau "
+    "Morales Moreno Murphy Mwangi Nair Nakamura Navarro Ndlovu Nguyen Novak Nowak Nunez Ogunleye "
+    "Okafor Okonkwo Oliveira Omar Onyango Ortiz Osei Owusu Ozturk Park Patel Pereira Perez "
+    "Petrov Pham Popescu Qureshi Rahman Ramirez Rao Reddy Reyes Rezaei Rios Rodrigues Romero "
+    "Rossi Ruiz Saleh Sanchez Santos Sato Schmidt Shah Sharma Silva Singh Sokolov Sousa Suzuki "
+    "Tanaka Tran Torres Vargas Vasquez Verma Volkov Wang Watanabe Wu Yadav Yamamoto Yang "
+    "Yilmaz Yusuf Zhang Zhou"
 ).split()
 DOMAINS = ["example.com", "example.org", "example.net", "mail.example"]
 RESUMES = [
