@@ -23,6 +23,10 @@ def cv_storage():
     return storages["cvs"]
 
 
+def delete_cv_file_on_commit(storage, name):
+    transaction.on_commit(lambda: storage.delete(name))
+
+
 def cv_upload_to(lead, filename):
     # The prospect's file name is never used as a path: only its (validated) extension is kept.
     extension = PurePath(filename).suffix.lower()
@@ -163,18 +167,28 @@ class Lead(models.Model):
         return f"{self.full_name} <{self.email}>"
 
     def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        replaced_cv = None
+        if self.pk and (update_fields is None or "cv" in update_fields):
+            replaced_cv = Lead.objects.filter(pk=self.pk).values_list("cv", flat=True).first()
+        new_upload = bool(self.cv) and not self.cv._committed
         # A check before saving can lose a race to a concurrent request; the database constraint
         # cannot. Save in a savepoint so the caller's transaction stays usable after a refusal.
         try:
             with transaction.atomic():
                 super().save(*args, **kwargs)
         except IntegrityError:
+            if new_upload and self.cv:
+                self.cv.storage.delete(self.cv.name)  # written before the INSERT failed
             if (
                 self.email
                 and Lead.objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists()
             ):
                 raise DuplicateEmail() from None
             raise
+        if replaced_cv and replaced_cv != self.cv.name:
+            # A CV is personal data: once replaced or removed, the old file goes too.
+            delete_cv_file_on_commit(self.cv.storage, replaced_cv)
 
     def get_absolute_url(self):
         return reverse("leads:lead_detail", args=[self.pk])

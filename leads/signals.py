@@ -3,7 +3,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import STATE_COUNTS_CACHE_KEY, Lead
+from .models import STATE_COUNTS_CACHE_KEY, Lead, delete_cv_file_on_commit
 
 
 @receiver(post_save, sender=Lead)
@@ -17,3 +17,10 @@ def forget_state_counts(**kwargs):
 def forget_cached_counts():
     cache.delete(STATE_COUNTS_CACHE_KEY)
     transaction.on_commit(lambda: cache.delete(STATE_COUNTS_CACHE_KEY))
+
+
+@receiver(post_delete, sender=Lead)
+def delete_cv_file(instance, **kwargs):
+    """A deleted lead's CV is personal data too: remove the file once the deletion commits."""
+    if instance.cv:
+        delete_cv_file_on_commit(instance.cv.storage, instance.cv.name)

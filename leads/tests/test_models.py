@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -113,3 +115,35 @@ def test_search_matches_each_word_in_names_or_email():
 def test_counts_by_state_lists_every_state():
     LeadFactory.create_batch(2)
     assert Lead.objects.counts_by_state() == {"PENDING": 2, "REACHED_OUT": 0}
+
+
+def pdf_upload(name="cv.pdf"):
+    return SimpleUploadedFile(name, b"%PDF-1.4 cv", content_type="application/pdf")
+
+
+def test_deleting_a_lead_deletes_its_cv_file(django_capture_on_commit_callbacks):
+    lead = LeadFactory(cv=pdf_upload())
+    storage, name = lead.cv.storage, lead.cv.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        lead.delete()
+    assert not storage.exists(name)
+
+
+def test_replacing_a_cv_deletes_the_old_file(django_capture_on_commit_callbacks):
+    lead = LeadFactory(cv=pdf_upload())
+    storage, old_name = lead.cv.storage, lead.cv.name
+    lead.cv = pdf_upload("new.pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        lead.save()
+    assert not storage.exists(old_name)
+    assert storage.exists(lead.cv.name)
+
+
+def test_a_refused_duplicate_leaves_no_cv_file_behind():
+    LeadFactory(email="taken@example.com")
+    lead = LeadFactory.build(email="TAKEN@example.com", cv=pdf_upload())
+    storage = lead.cv.storage
+    with pytest.raises(DuplicateEmail):
+        lead.save()
+    assert [files for _, _, files in os.walk(storage.location) if files] == []
