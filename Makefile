@@ -35,6 +35,8 @@ run: db
 
 ## serve: production mode (DEBUG off) under gunicorn
 serve: db
+	@if [ -z "$$SECRET_KEY" ] && ! grep -qs '^SECRET_KEY=' .env; then \
+		echo "make serve runs with DEBUG off: set SECRET_KEY (environment or .env), see README"; exit 1; fi
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn leads_dashboard.wsgi --workers 2 --bind $(HOST):$(PORT) --access-logfile -
 

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.db import models
 
+from .forms import CVInput
 from .models import Lead
 
 
@@ -15,6 +17,9 @@ class LeadAdmin(admin.ModelAdmin):
     fields = ["first_name", "last_name", "email", "resume", "cv", "state", *readonly_fields]
     actions = ["mark_reached_out", "mark_pending"]
     list_per_page = 50
+    # CVs have no public URL: the widget does not link to the stored file (the lead's page in
+    # the attorneys' pages has the permission-checked download).
+    formfield_overrides = {models.FileField: {"widget": CVInput}}
 
     @admin.display(description="Name", ordering="last_name")
     def full_name(self, lead):

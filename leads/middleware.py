@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.shortcuts import render
 
 
 class RejectNullCharactersMiddleware:
@@ -19,4 +21,31 @@ class RejectNullCharactersMiddleware:
             return None
         if any("\x00" in value for _, values in request.GET.lists() for value in values):
             return HttpResponseBadRequest("Null characters are not allowed in the address.")
+        return None
+
+
+class RefuseOversizedBodiesMiddleware:
+    """Answer 413 to a page request whose body is over DATA_UPLOAD_MAX_MEMORY_SIZE, before
+    anything reads it.
+
+    Django caps form fields but not uploaded files, and the CSRF check reads the whole body of a
+    form POST: without this, a 1 GB "CV" would be written to the temp folder before the form
+    said it was too large. The JSON API's parsers refuse large bodies themselves (413, JSON)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.resolver_match.namespace == "api":
+            return None
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            context = {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+            return render(request, "leads/upload_too_large.html", context, status=413)
         return None

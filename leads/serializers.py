@@ -168,7 +168,12 @@ class LeadSerializer(serializers.ModelSerializer):
     def update(self, lead, validated_data):
         # The state changes through the model's method, which records who and when.
         new_state = validated_data.pop("state", lead.state)
-        lead = super().update(lead, validated_data)
+        # Write only the fields sent, so that a PATCH cannot put back, from its own copy of the
+        # lead, what a concurrent request changed meanwhile (a state, another field's edit).
+        for name, value in validated_data.items():
+            setattr(lead, name, value)
+        if validated_data:
+            lead.save(update_fields=[*validated_data, "updated_at"])
         lead.set_state(new_state, by=self.context["request"].user)
         return lead
 

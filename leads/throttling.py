@@ -1,5 +1,7 @@
 """The anonymous intake rate limit, shared by the public form and POST /create."""
 
+import ipaddress
+
 from django.conf import settings
 from django_ratelimit.core import is_ratelimited
 
@@ -11,12 +13,23 @@ def client_ip(group, request):
     the outermost trusted proxy saw. Entries a client adds to X-Forwarded-For itself sit to the
     left of what the proxies append, so they are never read."""
     proxies = settings.TRUSTED_PROXY_COUNT
+    ip = request.META.get("REMOTE_ADDR", "")
     if proxies:
         forwarded = [ip.strip() for ip in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [ip for ip in forwarded if ip]
         if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+            ip = forwarded[-proxies]
+    return ipv6_network(ip)
+
+
+def ipv6_network(ip):
+    """An IPv6 client usually holds a whole /64: count the network, not each address in it."""
+    if ":" not in ip:
+        return ip
+    try:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address) + "/64"
+    except ValueError:
+        return ip
 
 
 def intake_rate(group, request):

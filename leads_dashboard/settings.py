@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "leads.middleware.RejectNullCharactersMiddleware",
+    # Before the CSRF check, which reads the body of every form POST.
+    "leads.middleware.RefuseOversizedBodiesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -189,7 +191,8 @@ STORAGES = {
     },
 }
 CV_MAX_SIZE = 5 * 1024 * 1024
-# Request bodies beyond this are refused before a view runs (a 5 MB CV plus the form fields).
+# Request bodies beyond this are refused before they are read (a 5 MB CV plus the form fields):
+# see leads.middleware.RefuseOversizedBodiesMiddleware and leads.api_parsers.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440

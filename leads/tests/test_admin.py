@@ -86,3 +86,12 @@ def test_timestamps_are_read_only(attorney_client, lead):
     form = response.context["adminform"].form
     for field in ("created_at", "updated_at", "reached_out_at", "reached_out_by"):
         assert field not in form.fields
+
+
+def test_change_form_does_not_link_to_the_cv_file(attorney_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
+    html = attorney_client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content.decode()
+    assert "A CV file is on record" in html
+    assert lead.cv.name not in html

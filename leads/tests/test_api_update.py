@@ -7,7 +7,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from leads.api import LeadUpdateView
 from leads.models import Lead
+from leads.serializers import LeadSerializer
 
 from .factories import LeadFactory, UserFactory
 
@@ -218,3 +220,21 @@ def test_a_token_needs_no_csrf_token(attorney, lead):
         client, lead, {"STATE": "REACHED_OUT"}, headers={"Authorization": f"Token {token.key}"}
     )
     assert response.status_code == 200
+
+
+def test_a_patch_does_not_undo_a_concurrent_state_change(attorney, lead):
+    stale = Lead.objects.get(pk=lead.pk)
+    lead.mark_reached_out(attorney)  # another attorney, meanwhile
+    view = LeadUpdateView()
+    serializer = LeadSerializer(
+        stale,
+        data={"FIRST_NAME": "Renamed"},
+        partial=True,
+        context={"request": type("Request", (), {"user": attorney})()},
+    )
+    assert serializer.is_valid(), serializer.errors
+    view.perform_update(serializer)
+    lead.refresh_from_db()
+    assert lead.first_name == "Renamed"
+    assert lead.state == Lead.State.REACHED_OUT
+    assert lead.reached_out_by == attorney

@@ -215,3 +215,16 @@ def test_csrf_is_enforced(db):
     response = Client(enforce_csrf_checks=True).post(URL, VALID)
     assert response.status_code == 403
     assert Lead.objects.count() == 0
+
+
+def test_an_ipv6_client_cannot_escape_the_limit_by_changing_address(client, settings):
+    settings.INTAKE_RATE_LIMIT = "2/m"
+    cache.clear()
+    statuses = [
+        post(client, {"email": f"v6-{n}@example.com"}, REMOTE_ADDR=f"2001:db8::{n}").status_code
+        for n in range(1, 4)
+    ]
+    assert statuses == [302, 302, 429]
+    assert (
+        post(client, {"email": "other@example.com"}, REMOTE_ADDR="2001:db8:1::1").status_code == 302
+    )

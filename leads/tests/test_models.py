@@ -1,3 +1,4 @@
+import io
 import os
 
 import pytest
@@ -147,3 +148,19 @@ def test_a_refused_duplicate_leaves_no_cv_file_behind():
     with pytest.raises(DuplicateEmail):
         lead.save()
     assert [files for _, _, files in os.walk(storage.location) if files] == []
+
+
+def test_seed_leads_creates_leads_with_dates_spread_over_a_year():
+    from django.core.management import call_command
+
+    call_command("seed_leads", "50", "--seed", "3", stdout=io.StringIO())
+    assert Lead.objects.count() == 50
+    dates = Lead.objects.values_list("created_at", flat=True)
+    assert (max(dates) - min(dates)).days > 30
+
+
+def test_seed_leads_refuses_a_batch_size_below_one():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="batch-size"):
+        call_command("seed_leads", "5", "--batch-size", "0")

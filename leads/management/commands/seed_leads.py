@@ -65,6 +65,8 @@ class Command(BaseCommand):
     def handle(self, count, batch_size, seed, **options):
         if count < 0:
             raise CommandError("COUNT must be 0 or more.")
+        if batch_size < 1:
+            raise CommandError("--batch-size must be 1 or more.")
         rng = random.Random(seed)
         now = timezone.now()
         # Emails carry a number above every existing lead's id, so they never collide.
