@@ -107,7 +107,10 @@ def test_the_docs_work_offline(client):
     response = client.get(reverse("api_docs"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "cdn" not in html.lower()
+    # Every script, stylesheet and icon comes from this server. (A search for "cdn" in the page
+    # failed once when the random CSRF token contained those letters.)
+    external = [url for url in re.findall(r'(?:src|href)="([^"]*)"', html) if "//" in url]
+    assert external == []
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
 
