@@ -56,9 +56,20 @@ class LeadQuerySet(models.QuerySet):
         Prefix matching, rather than "contains", lets the database answer from the indexes on the
         lower-cased fields, so a search stays fast with 100,000 leads."""
         leads = self.alias(**{f"{field}_lower": Lower(field) for field in SEARCH_FIELDS})
-        for word in query.lower().split()[:10]:
+        for word in query.split()[:10]:
+            # SQLite's LOWER() (and PostgreSQL's in the C locale) lower-cases A-Z only: "Özdemir"
+            # stays "Özdemir" there. Look for both spellings of the word, so that a name typed
+            # as it is written is found whatever the database does.
+            spellings = {word.lower(), _lower_ascii_only(word)}
             leads = leads.filter(
-                reduce(or_, (_starts_with(f"{field}_lower", word) for field in SEARCH_FIELDS))
+                reduce(
+                    or_,
+                    (
+                        _starts_with(f"{field}_lower", spelling)
+                        for field in SEARCH_FIELDS
+                        for spelling in spellings
+                    ),
+                )
             )
         return leads
 
@@ -81,6 +92,10 @@ PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_
 STATE_COUNTS_CACHE_KEY = "leads:counts-by-state"
 # Bounds how long a count can lag if a write and a recount race (see leads/signals.py).
 STATE_COUNTS_CACHE_SECONDS = 60
+
+
+def _lower_ascii_only(text):
+    return "".join(char.lower() if char.isascii() else char for char in text)
 
 
 def _starts_with(lookup, prefix):

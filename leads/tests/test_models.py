@@ -164,3 +164,10 @@ def test_seed_leads_refuses_a_batch_size_below_one():
 
     with pytest.raises(CommandError, match="batch-size"):
         call_command("seed_leads", "5", "--batch-size", "0")
+
+
+@pytest.mark.parametrize("query", ["Özdemir", "ÖZDEMIR", "Łukasz Özdemir", "lukasz@"])
+def test_search_finds_accented_names_typed_as_written(query):
+    lukasz = LeadFactory(first_name="Łukasz", last_name="Özdemir", email="lukasz@example.com")
+    LeadFactory(first_name="Olga", last_name="Ozdemir")
+    assert list(Lead.objects.search(query)) == [lukasz]
