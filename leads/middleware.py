@@ -1,20 +1,15 @@
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.deprecation import MiddlewareMixin
 
 
-class RejectNullCharactersMiddleware:
+class RejectNullCharactersMiddleware(MiddlewareMixin):
     """Answer 400 to a page request whose query string holds a NUL character.
 
     PostgreSQL refuses NUL in text, so a `?q=x%00` that reaches a query (the lead list's search,
     the admin's filters) would be a 500. The JSON API checks its parameters itself and answers
     with its own error shape, so it is left alone."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.resolver_match.namespace == "api":
@@ -24,19 +19,13 @@ class RejectNullCharactersMiddleware:
         return None
 
 
-class RefuseOversizedBodiesMiddleware:
+class RefuseOversizedBodiesMiddleware(MiddlewareMixin):
     """Answer 413 to a page request whose body is over DATA_UPLOAD_MAX_MEMORY_SIZE, before
     anything reads it.
 
     Django caps form fields but not uploaded files, and the CSRF check reads the whole body of a
     form POST: without this, a 1 GB "CV" would be written to the temp folder before the form
     said it was too large. The JSON API's parsers refuse large bodies themselves (413, JSON)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.resolver_match.namespace == "api":
