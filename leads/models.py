@@ -43,12 +43,6 @@ class DuplicateEmail(ValidationError):
 
 
 class LeadQuerySet(models.QuerySet):
-    def pending(self):
-        return self.filter(state=Lead.State.PENDING)
-
-    def reached_out(self):
-        return self.filter(state=Lead.State.REACHED_OUT)
-
     def search(self, query):
         """Leads where each word of `query` starts the first name, the last name or the email
         (in any case).
