@@ -1,36 +1,138 @@
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
+from . import history
+from .exports import csv_response
 from .forms import CVInput
-from .models import Lead
+from .imports import ImportRefused, import_leads
+from .models import Activity, Lead, Note
+
+# An import takes about 1 ms a row: larger files would outlast a web request's timeout, and go
+# through `manage.py import_leads` instead.
+IMPORT_PAGE_MAX_ROWS = 10_000
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Shown on the lead's page, never added, changed or deleted there."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ActivityInline(ReadOnlyInline):
+    model = Activity
+    verbose_name_plural = "history"
+    fields = ["created_at", "kind", "source", "actor", "changes_summary", "message"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description="Changes")
+    def changes_summary(self, activity):
+        changes = activity.changes.items()
+        return "; ".join(f"{label}: {old} → {new}" for label, (old, new) in changes)
+
+
+class NoteInline(ReadOnlyInline):
+    model = Note
+    fields = ["author", "created_at", "body"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    title = "needs attention"
+    parameter_name = "needs_attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Pending for too long")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.stale()
+        return queryset
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file")
+    dry_run = forms.BooleanField(
+        label="Dry run: check the file and show the report, but store nothing", required=False
+    )
 
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "email", "state", "created_at", "reached_out_at"]
+    list_display = [
+        "full_name",
+        "email",
+        "state",
+        "needs_attention",
+        "created_at",
+        "reached_out_at",
+    ]
     list_display_links = ["full_name", "email"]
-    list_filter = ["state", "created_at", "reached_out_at"]
+    list_filter = [NeedsAttentionFilter, "state", "created_at", "reached_out_at"]
     search_fields = ["first_name", "last_name", "email"]
     date_hierarchy = "created_at"
     list_select_related = ["reached_out_by"]
     readonly_fields = ["created_at", "updated_at", "reached_out_at", "reached_out_by"]
     fields = ["first_name", "last_name", "email", "resume", "cv", "state", *readonly_fields]
-    actions = ["mark_reached_out", "mark_pending"]
+    actions = ["mark_reached_out", "mark_pending", "export_csv"]
     list_per_page = 50
     # CVs have no public URL: the widget does not link to the stored file (the lead's page in
     # the attorneys' pages has the permission-checked download).
     formfield_overrides = {models.FileField: {"widget": CVInput}}
 
+    def get_inlines(self, request, obj):
+        # A new lead has no history or notes yet (and the add form then needs no inline data).
+        return [ActivityInline, NoteInline] if obj is not None else []
+
+    def get_urls(self):
+        view = require_http_methods(["GET", "HEAD", "POST"])(self.import_view)
+        return [
+            path("import/", self.admin_site.admin_view(view), name="leads_lead_import"),
+            *super().get_urls(),
+        ]
+
     @admin.display(description="Name", ordering="last_name")
     def full_name(self, lead):
         return lead.full_name
 
+    @admin.display(description="Needs attention", boolean=True)
+    def needs_attention(self, lead):
+        return lead.is_stale
+
     def save_model(self, request, lead, form, change):
+        # `lead` already holds the form's values: the history compares with the stored copy.
+        before = history.snapshot(Lead.objects.get(pk=lead.pk)) if change else None
         # The state goes through the model's methods so that who and when are recorded.
         new_state = lead.state
         lead.state = form.initial.get("state", Lead.State.PENDING)
         super().save_model(request, lead, form, change)
-        lead.set_state(new_state, by=request.user)
+        if change:
+            history.record_edit(lead, before, Activity.Source.ADMIN, request.user)
+        else:
+            history.record_created(lead, Activity.Source.ADMIN, request.user)
+        lead.set_state(new_state, by=request.user, source=Activity.Source.ADMIN)
 
     @admin.action(description="Mark selected leads as reached out", permissions=["change"])
     def mark_reached_out(self, request, queryset):
@@ -40,10 +142,44 @@ class LeadAdmin(admin.ModelAdmin):
     def mark_pending(self, request, queryset):
         self._set_state(request, queryset, Lead.State.PENDING)
 
+    @admin.action(description="Export selected leads as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return csv_response(queryset, f"leads-{timezone.localdate():%Y-%m-%d}.csv")
+
     def _set_state(self, request, queryset, state):
         changed = 0
         for lead in queryset.exclude(state=state):
-            lead.set_state(state, by=request.user)
+            lead.set_state(state, by=request.user, source=Activity.Source.ADMIN)
             changed += 1
         label = Lead.State(state).label.lower()
         self.message_user(request, f"{changed} lead(s) marked as {label}.", messages.SUCCESS)
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = ImportUploadForm(request.POST, request.FILES)
+        else:
+            form = ImportUploadForm()
+        report = None
+        if form.is_bound and form.is_valid():
+            try:
+                report = import_leads(
+                    form.cleaned_data["file"],
+                    dry_run=form.cleaned_data["dry_run"],
+                    actor=request.user,
+                    max_rows=IMPORT_PAGE_MAX_ROWS,
+                )
+            except ImportRefused as error:
+                form.add_error("file", str(error))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import leads from a CSV file",
+            "opts": self.opts,
+            "form": form,
+            "report": report,
+            "max_rows": f"{IMPORT_PAGE_MAX_ROWS:,}",
+            # Larger bodies are refused by leads.middleware.RefuseOversizedBodiesMiddleware.
+            "max_size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        }
+        return TemplateResponse(request, "admin/leads/lead/import.html", context)

@@ -4,6 +4,7 @@ Documented for people in the README (from docs/API.md) and for machines at /api/
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
+from django.db.models import Prefetch
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -14,15 +15,17 @@ from rest_framework import exceptions, generics, permissions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler
 
+from . import history
 from .api_parsers import JSONParser, MultiPartParser, RequestTooLarge
 from .emails import send_new_lead_emails_on_commit
-from .models import Lead
+from .models import Activity, Lead, Note
 from .serializers import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     ErrorSerializer,
     LeadCreateSerializer,
     LeadCreateWithCVSerializer,
+    LeadDetailSerializer,
     LeadFilterSerializer,
     LeadSerializer,
 )
@@ -145,7 +148,9 @@ class LeadCreateView(generics.CreateAPIView):
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        lead = serializer.save()
+        with transaction.atomic():
+            lead = serializer.save()
+            history.record_created(lead, Activity.Source.API, self.request.user)
         send_new_lead_emails_on_commit(lead, self.request)
 
 
@@ -178,14 +183,16 @@ class LeadListView(generics.ListAPIView):
         tags=["leads"],
         summary="Get one lead",
         parameters=[LEAD_ID],
-        description="Attorneys only.",
-        responses={200: LeadSerializer, **READ_ERRORS},
+        description="Attorneys only. Includes the attorneys' internal NOTES, newest first.",
+        responses={200: LeadDetailSerializer, **READ_ERRORS},
     )
 )
 class LeadDetailView(generics.RetrieveAPIView):
     permission_classes = [CanViewLeads]
-    serializer_class = LeadSerializer
-    queryset = Lead.objects.all()
+    serializer_class = LeadDetailSerializer
+    queryset = Lead.objects.prefetch_related(
+        Prefetch("notes", queryset=Note.objects.select_related("author"))
+    )
 
 
 @extend_schema_view(
@@ -216,5 +223,9 @@ class LeadUpdateView(generics.UpdateAPIView):
 
     def perform_update(self, serializer):
         # The fields and the state are saved in two steps; keep them one change.
+        before = history.snapshot(serializer.instance)
         with transaction.atomic():
-            serializer.save()
+            lead = serializer.save()
+            history.record_edit(
+                lead, before, Activity.Source.API, serializer.context["request"].user
+            )

@@ -5,6 +5,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from . import history
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,8 +21,15 @@ def send_new_lead_emails_on_commit(lead, request):
 
 def send_new_lead_emails(lead, detail_url):
     context = {"lead": lead, "detail_url": detail_url, "firm_name": settings.FIRM_NAME}
-    _send("prospect_confirmation", context, [lead.email])
-    _send("attorney_notification", context, [settings.ATTORNEY_EMAIL])
+    history.record_emails(
+        lead,
+        {
+            "Confirmation to the prospect": _send("prospect_confirmation", context, [lead.email]),
+            "Notification to the attorneys": _send(
+                "attorney_notification", context, [settings.ATTORNEY_EMAIL]
+            ),
+        },
+    )
 
 
 def _send(template, context, recipients):

@@ -1,6 +1,9 @@
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
 
-from .models import Lead
+from . import history
+from .models import Activity, Lead, Note
 from .validators import CV_SIGNATURES
 
 CV_ACCEPT = ",".join(CV_SIGNATURES)
@@ -57,8 +60,37 @@ class LeadForm(forms.ModelForm):
         self.saved_state = self.instance.state
 
     def save_by(self, user):
+        """Save, and record in the lead's history who created or changed it."""
+        creating = self.instance.pk is None
+        before = None if creating else history.snapshot(Lead.objects.get(pk=self.instance.pk))
         new_state = self.instance.state
         self.instance.state = self.saved_state
-        lead = self.save()
-        lead.set_state(new_state, by=user)
+        with transaction.atomic():
+            lead = self.save()
+            if creating:
+                history.record_created(lead, Activity.Source.PAGE, user)
+            else:
+                history.record_edit(lead, before, Activity.Source.PAGE, user)
+            lead.set_state(new_state, by=user, source=Activity.Source.PAGE)
         return lead
+
+
+class NoteForm(forms.ModelForm):
+    """An attorney's internal note on a lead."""
+
+    class Meta:
+        model = Note
+        fields = ["body"]
+        labels = {"body": "Add a note"}
+        help_texts = {"body": "Internal: only attorneys see notes. Up to 2,000 characters."}
+        widgets = {"body": forms.Textarea(attrs={"rows": 3, "maxlength": 2000})}
+
+
+class LeadImportForm(forms.ModelForm):
+    """One row of a CSV import (leads/imports.py), checked like a lead from any other form."""
+
+    class Meta:
+        model = Lead
+        fields = ["first_name", "last_name", "email", "resume"]
+        # The model asks for a resume or a CV file; a CSV row cannot carry a file.
+        error_messages = {NON_FIELD_ERRORS: {"resume_or_cv": "The resume is empty."}}

@@ -1,3 +1,4 @@
+import datetime
 import uuid
 from functools import reduce
 from operator import or_
@@ -13,6 +14,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from .cv_text import CVTextError, extract_cv_text
 from .validators import validate_cv, validate_no_control_characters
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
@@ -45,7 +47,7 @@ class DuplicateEmail(ValidationError):
 class LeadQuerySet(models.QuerySet):
     def search(self, query):
         """Leads where each word of `query` starts the first name, the last name or the email
-        (in any case).
+        (in any case), or appears in the text of their CV.
 
         Prefix matching, rather than "contains", lets the database answer from the indexes on the
         lower-cased fields, so a search stays fast with 100,000 leads."""
@@ -64,8 +66,18 @@ class LeadQuerySet(models.QuerySet):
                         for spelling in spellings
                     ),
                 )
+                | Q(pk__in=Lead.objects.with_cv_text().filter(cv_text__icontains=word).values("pk"))
             )
         return leads
+
+    def with_cv_text(self):
+        # Matches the condition of the lead_with_cv_text_idx partial index, so that a search
+        # reads only the leads that have CV text, however many leads there are.
+        return self.exclude(cv_text="")
+
+    def stale(self):
+        """Pending leads submitted more than STALE_LEAD_DAYS days ago: nobody has handled them."""
+        return self.filter(state=Lead.State.PENDING, created_at__lt=stale_cutoff())
 
     def counts_by_state(self):
         counts = dict(self.order_by().values_list("state").annotate(n=models.Count("id")))
@@ -86,6 +98,10 @@ PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_
 STATE_COUNTS_CACHE_KEY = "leads:counts-by-state"
 # Bounds how long a count can lag if a write and a recount race (see leads/signals.py).
 STATE_COUNTS_CACHE_SECONDS = 60
+
+
+def stale_cutoff():
+    return timezone.now() - datetime.timedelta(days=settings.STALE_LEAD_DAYS)
 
 
 def _lower_ascii_only(text):
@@ -138,6 +154,8 @@ class Lead(models.Model):
         blank=True,
         related_name="+",
     )
+    # The text of an uploaded PDF or DOCX CV (see leads/cv_text.py), for search.
+    cv_text = models.TextField("text of the CV", blank=True, editable=False)
 
     objects = LeadQuerySet.as_manager()
 
@@ -148,6 +166,11 @@ class Lead(models.Model):
             # Lower("email") serves the email).
             models.Index(Lower("first_name"), name="lead_first_name_lower_idx"),
             models.Index(Lower("last_name"), name="lead_last_name_lower_idx"),
+            models.Index(fields=["id"], condition=~Q(cv_text=""), name="lead_with_cv_text_idx"),
+            # For the dashboard: the leads needing attention (pending, created before a date)
+            # and the reached-out leads' count and latest date, read from the indexes alone.
+            models.Index(fields=["state", "created_at"], name="lead_state_created_idx"),
+            models.Index(fields=["state", "reached_out_at"], name="lead_state_reached_out_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -181,6 +204,9 @@ class Lead(models.Model):
         if self.pk and (update_fields is None or "cv" in update_fields):
             replaced_cv = Lead.objects.filter(pk=self.pk).values_list("cv", flat=True).first()
         new_upload = bool(self.cv) and not self.cv._committed
+        cv_error = self._read_cv_text(new_upload)
+        if update_fields is not None and "cv" in update_fields:
+            kwargs["update_fields"] = [*update_fields, "cv_text"]
         # A check before saving can lose a race to a concurrent request; the database constraint
         # cannot. Save in a savepoint so the caller's transaction stays usable after a refusal.
         try:
@@ -198,6 +224,8 @@ class Lead(models.Model):
         if replaced_cv and replaced_cv != self.cv.name:
             # A CV is personal data: once replaced or removed, the old file goes too.
             delete_cv_file_on_commit(self.cv.storage, replaced_cv)
+        if cv_error:
+            Activity.objects.create(lead=self, kind=Activity.Kind.CV_UNREADABLE, message=cv_error)
 
     def get_absolute_url(self):
         return reverse("leads:lead_detail", args=[self.pk])
@@ -205,6 +233,11 @@ class Lead(models.Model):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_stale(self):
+        """Pending for more than STALE_LEAD_DAYS days: needs attention."""
+        return self.state == self.State.PENDING and self.created_at < stale_cutoff()
 
     def clean_fields(self, exclude=None):
         # Trim first, so that a whitespace-only name fails the "required" check like an empty one.
@@ -241,6 +274,20 @@ class Lead(models.Model):
                 errors.setdefault(target, []).append(item)
             raise ValidationError(errors) from None
 
+    def _read_cv_text(self, new_upload):
+        """Keep the text of a newly uploaded CV for search; the reason if it cannot be read.
+
+        An unreadable CV is still stored: the attorneys can open it themselves."""
+        if not self.cv:
+            self.cv_text = ""
+        elif new_upload:
+            try:
+                self.cv_text = extract_cv_text(self.cv.file, self.cv.name)
+            except CVTextError as error:
+                self.cv_text = ""
+                return str(error)
+        return None
+
     def mark_reached_out(self, by):
         """Record that attorney `by` reached out to this prospect, now."""
         self.state = self.State.REACHED_OUT
@@ -255,14 +302,24 @@ class Lead(models.Model):
         self.reached_out_by = None
         self.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
 
-    def set_state(self, state, by):
-        """Move to `state` through the methods above; a no-op when the state does not change."""
+    def set_state(self, state, by, source=""):
+        """Move to `state` through the methods above, and record the change in the lead's
+        history; a no-op when the state does not change."""
         if state == self.state:
             return
-        if state == self.State.REACHED_OUT:
-            self.mark_reached_out(by)
-        else:
-            self.mark_pending(by)
+        old_state = self.state
+        with transaction.atomic():
+            if state == self.State.REACHED_OUT:
+                self.mark_reached_out(by)
+            else:
+                self.mark_pending(by)
+            Activity.objects.create(
+                lead=self,
+                kind=Activity.Kind.STATE_CHANGED,
+                source=source,
+                actor=by if by is not None and by.is_authenticated else None,
+                changes={"State": [self.State(old_state).label, self.get_state_display()]},
+            )
 
 
 def normalize_email(email):
@@ -270,3 +327,75 @@ def normalize_email(email):
     email = (email or "").strip()
     local, at, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}" if at else email
+
+
+class Activity(models.Model):
+    """One entry of a lead's history. Entries are only ever added (see leads/history.py):
+    no page, endpoint or admin form changes or deletes one."""
+
+    class Kind(models.TextChoices):
+        CREATED = "CREATED", "Created"
+        EDITED = "EDITED", "Edited"
+        STATE_CHANGED = "STATE_CHANGED", "State changed"
+        NOTE_ADDED = "NOTE_ADDED", "Note added"
+        EMAIL_SENT = "EMAIL_SENT", "Email sent"
+        EMAIL_FAILED = "EMAIL_FAILED", "Email failed"
+        CV_UNREADABLE = "CV_UNREADABLE", "CV text not readable"
+
+    class Source(models.TextChoices):
+        FORM = "FORM", "public form"
+        API = "API", "API"
+        PAGE = "PAGE", "attorney pages"
+        ADMIN = "ADMIN", "back office"
+        IMPORT = "IMPORT", "CSV import"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source = models.CharField(max_length=10, choices=Source.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Field label -> [old, new], long text summarised (leads/history.py).
+    changes = models.JSONField(default=dict, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["lead", "-created_at", "-id"], name="activity_lead_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.lead_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Note(models.Model):
+    """An attorney's internal note on a lead. Never shown or sent to the prospect."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    body = models.TextField("note", max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["lead", "-created_at", "-id"], name="note_lead_idx")]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="note_not_blank")]
+
+    def __str__(self):
+        return f"Note on lead {self.lead_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def clean_fields(self, exclude=None):
+        # A note of only spaces is as empty as an empty one.
+        self.body = (self.body or "").strip()
+        super().clean_fields(exclude=exclude)

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
-from .models import DuplicateEmail, Lead
+from .models import Activity, DuplicateEmail, Lead, Note
 from .validators import validate_no_control_characters
 
 # API field name -> Lead field. CV (an upload) and CV_URL (a link) are declared separately.
@@ -174,8 +174,36 @@ class LeadSerializer(serializers.ModelSerializer):
             setattr(lead, name, value)
         if validated_data:
             lead.save(update_fields=[*validated_data, "updated_at"])
-        lead.set_state(new_state, by=self.context["request"].user)
+        lead.set_state(new_state, by=self.context["request"].user, source=Activity.Source.API)
         return lead
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    """An attorney's internal note (read-only in the API)."""
+
+    NOTE_ID = serializers.IntegerField(source="id", read_only=True)
+    AUTHOR = serializers.SerializerMethodField(help_text="The attorney's name, or null.")
+    BODY = serializers.CharField(source="body", read_only=True)
+    CREATED_AT = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Note
+        fields = ["NOTE_ID", "AUTHOR", "BODY", "CREATED_AT"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_AUTHOR(self, note):  # noqa: N802 (DRF derives the name from the field's)
+        if note.author is None:
+            return None
+        return note.author.get_full_name() or note.author.get_username()
+
+
+class LeadDetailSerializer(LeadSerializer):
+    """One lead for GET /get/<id>: the lead and its internal notes, newest first."""
+
+    NOTES = NoteSerializer(source="notes", many=True, read_only=True)
+
+    class Meta(LeadSerializer.Meta):
+        fields = [*LeadSerializer.Meta.fields, "NOTES"]
 
 
 class LeadCreateSerializer(LeadSerializer):

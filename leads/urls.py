@@ -7,11 +7,14 @@ app_name = "leads"
 urlpatterns = [
     path("", views.intake, name="intake"),
     path("thanks/", views.thanks, name="thanks"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("leads/", views.lead_list, name="lead_list"),
+    path("leads/export.csv", views.lead_export, name="lead_export"),
     path("leads/new/", views.lead_create, name="lead_create"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/edit/", views.lead_edit, name="lead_edit"),
     path("leads/<int:pk>/reached-out/", views.lead_mark_reached_out, name="lead_mark_reached_out"),
     path("leads/<int:pk>/pending/", views.lead_mark_pending, name="lead_mark_pending"),
+    path("leads/<int:pk>/notes/", views.lead_add_note, name="lead_add_note"),
     path("leads/<int:pk>/cv/", views.lead_cv, name="lead_cv"),
 ]

@@ -1,17 +1,23 @@
 from pathlib import PurePath
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
+from . import history
+from .dashboard import dashboard_stats
 from .emails import send_new_lead_emails_on_commit
-from .forms import IntakeForm, LeadForm
-from .models import DuplicateEmail, Lead
+from .exports import csv_response
+from .forms import IntakeForm, LeadForm, NoteForm
+from .models import Activity, DuplicateEmail, Lead, Note, stale_cutoff
 from .throttling import INTAKE_GROUP, client_ip, intake_rate
 
 LIST_SORTS = {
@@ -45,7 +51,9 @@ def intake(request):
             return redirect("leads:thanks")
         if form.is_valid():
             try:
-                lead = form.save()
+                with transaction.atomic():
+                    lead = form.save()
+                    history.record_created(lead, Activity.Source.FORM)
             except DuplicateEmail as error:
                 form.add_error(None, error)
             else:
@@ -67,14 +75,22 @@ def _get_lead_or_404(pk):
 
 @require_safe
 @attorney_required()
-def lead_list(request):
+def dashboard(request):
+    return render(request, "leads/dashboard.html", dashboard_stats())
+
+
+def _filter_leads(request):
+    """The leads the list shows for the request's search, filters and sort (the CSV export takes
+    exactly the same), the choices made, and the leads before the state filter (which the
+    per-state counts are of)."""
     leads = Lead.objects.all()
     query = request.GET.get("q", "").strip()[:200]
+    attention = request.GET.get("attention") == "1"
+    if attention:
+        leads = leads.stale()
     if query:
         leads = leads.search(query)
-        counts = leads.counts_by_state()
-    else:
-        counts = leads.cached_counts_by_state()
+    matching = leads
 
     state = request.GET.get("state", "")
     if state in Lead.State.values:
@@ -86,38 +102,83 @@ def lead_list(request):
     if sort not in LIST_SORTS:
         sort = "newest"
     leads = leads.order_by(*LIST_SORTS[sort][1])
+    choices = {"query": query, "attention": attention, "state": state, "sort": sort}
+    return leads, choices, matching
 
+
+@require_safe
+@attorney_required()
+def lead_list(request):
+    leads, choices, matching = _filter_leads(request)
+    if choices["query"] or choices["attention"]:
+        counts = matching.counts_by_state()
+    else:
+        counts = Lead.objects.cached_counts_by_state()
+    state = choices["state"]
     try:
         per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
     except ValueError:
         per_page = PAGE_SIZES[0]
     if per_page not in PAGE_SIZES:
         per_page = PAGE_SIZES[0]
-    paginator = Paginator(leads.defer("resume"), per_page)
+    paginator = Paginator(leads.defer("resume", "cv_text"), per_page)
     # The per-state counts already hold the total: spare the database a second COUNT(*).
     paginator.count = counts[state] if state else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
 
     ctx = {
+        **choices,
         "page": page,
-        "query": query,
-        "state": state,
-        "sort": sort,
         "per_page": per_page,
         "sorts": {key: label for key, (label, _) in LIST_SORTS.items()},
         "page_sizes": PAGE_SIZES,
         "states": Lead.State.choices,
         "state_tabs": [(value, label, counts[value]) for value, label in Lead.State.choices],
         "total": sum(counts.values()),
+        "stale_cutoff": stale_cutoff(),
+        "stale_days": settings.STALE_LEAD_DAYS,
     }
     return render(request, "leads/lead_list.html", ctx)
 
 
 @require_safe
 @attorney_required()
+def lead_export(request):
+    """The list's current search, filter and sort, every matching lead, as CSV."""
+    leads, _, _ = _filter_leads(request)
+    return csv_response(leads, f"leads-{timezone.localdate():%Y-%m-%d}.csv")
+
+
+@require_safe
+@attorney_required()
 def lead_detail(request, pk):
     lead = _get_lead_or_404(pk)
-    return render(request, "leads/lead_detail.html", {"lead": lead})
+    return render(request, "leads/lead_detail.html", _detail_context(request, lead, NoteForm()))
+
+
+def _detail_context(request, lead, note_form):
+    return {
+        "lead": lead,
+        "note_form": note_form,
+        "notes": lead.notes.select_related("author"),
+        "activities": lead.activities.select_related("actor"),
+        "stale_days": settings.STALE_LEAD_DAYS,
+    }
+
+
+@require_POST
+@attorney_required("leads.add_note")
+def lead_add_note(request, pk):
+    lead = _get_lead_or_404(pk)
+    note = Note(lead=lead, author=request.user)
+    form = NoteForm(request.POST, instance=note)
+    if not form.is_valid():
+        return render(request, "leads/lead_detail.html", _detail_context(request, lead, form))
+    with transaction.atomic():
+        form.save()
+        history.record_note(note, Activity.Source.PAGE)
+    messages.success(request, "Note added.")
+    return redirect(lead)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -156,7 +217,7 @@ def _state_change_view(state, message):
     @attorney_required("leads.change_lead")
     def view(request, pk):
         lead = _get_lead_or_404(pk)
-        lead.set_state(state, by=request.user)
+        lead.set_state(state, by=request.user, source=Activity.Source.PAGE)
         messages.success(request, message.format(name=lead.full_name))
         return redirect(lead)
 

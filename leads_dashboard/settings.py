@@ -139,6 +139,9 @@ INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="5/m")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 RATELIMIT_VIEW = "leads.views.rate_limited"
 
+# Pending leads older than this many days are flagged "needs attention".
+STALE_LEAD_DAYS = env.int("STALE_LEAD_DAYS", default=7)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -162,7 +165,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "leads:lead_list"
+LOGIN_REDIRECT_URL = "leads:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"

@@ -36,10 +36,21 @@ class AttorneyFactory(UserFactory):
             user.groups.add(attorneys_group())
 
 
+# What the data migrations 0002 and 0005 give the group.
+ATTORNEY_PERMISSIONS = [
+    *["view_lead", "add_lead", "change_lead", "delete_lead"],
+    *["view_activity", "view_note", "add_note"],
+]
+
+
 def attorneys_group():
     """The group the data migration creates. Transactional tests (live server, browser) empty
     the database afterwards, so later ones may need to create it again, as the migration did."""
     group, created = Group.objects.get_or_create(name="Attorneys")
     if created:
-        group.permissions.set(Permission.objects.filter(content_type__app_label="leads"))
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="leads", codename__in=ATTORNEY_PERMISSIONS
+            )
+        )
     return group

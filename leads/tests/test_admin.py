@@ -1,7 +1,11 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from leads.models import Lead
+from leads import history
+from leads.models import Activity, Lead, Note
 
 from .factories import LeadFactory
 
@@ -50,16 +54,31 @@ def test_mark_pending_action(attorney_client, attorney):
     assert (lead.state, lead.reached_out_at, lead.reached_out_by) == ("PENDING", None, None)
 
 
+def change_form_data(client, lead, **fields):
+    """What a browser posts from the lead's change page: the lead's fields and the management
+    forms of the read-only inlines (history and notes)."""
+    response = client.get(reverse("admin:leads_lead_change", args=[lead.pk]))
+    data = {}
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update(
+            {management.add_prefix(key): value for key, value in management.initial.items()}
+        )
+    data.update(
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        email=lead.email,
+        resume=lead.resume,
+        state=lead.state,
+    )
+    return {**data, **fields}
+
+
 def test_change_form_state_goes_through_the_model(attorney_client, attorney, lead):
     url = reverse("admin:leads_lead_change", args=[lead.pk])
-    data = {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "email": lead.email,
-        "resume": lead.resume,
-        "state": "REACHED_OUT",
-    }
-    response = attorney_client.post(url, data)
+    response = attorney_client.post(
+        url, change_form_data(attorney_client, lead, state="REACHED_OUT")
+    )
     assert response.status_code == 302
     lead.refresh_from_db()
     assert lead.state == Lead.State.REACHED_OUT
@@ -95,3 +114,84 @@ def test_change_form_does_not_link_to_the_cv_file(attorney_client):
     html = attorney_client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content.decode()
     assert "A CV file is on record" in html
     assert lead.cv.name not in html
+
+
+def test_the_history_and_notes_are_shown_read_only(attorney_client, attorney, lead):
+    history.record_created(lead, Activity.Source.FORM)
+    lead.set_state(Lead.State.REACHED_OUT, by=attorney, source=Activity.Source.PAGE)
+    Note.objects.create(lead=lead, author=attorney, body="Called, left a voicemail.")
+    response = attorney_client.get(reverse("admin:leads_lead_change", args=[lead.pk]))
+
+    inlines = {inline.opts.model: inline for inline in response.context["inline_admin_formsets"]}
+    assert set(inlines) == {Activity, Note}
+    for inline in inlines.values():
+        assert inline.has_view_permission
+        assert not inline.has_add_permission
+        assert not inline.has_change_permission
+        assert not inline.has_delete_permission
+    entries = [form.original for form in inlines[Activity]]
+    assert [entry.kind for entry in entries] == ["STATE_CHANGED", "CREATED"]  # newest first
+    html = response.content.decode()
+    assert "State: Pending → Reached out" in html
+    assert "Called, left a voicemail." in html
+
+
+def test_the_add_page_has_no_inlines(attorney_client):
+    response = attorney_client.get(reverse("admin:leads_lead_add"))
+    assert response.context["inline_admin_formsets"] == []
+
+
+def test_admin_creation_is_recorded(attorney_client, attorney):
+    data = {
+        "first_name": "Ana",
+        "last_name": "Silva",
+        "email": "ana@example.com",
+        "resume": "Nurse.",
+        "state": "REACHED_OUT",
+    }
+    response = attorney_client.post(reverse("admin:leads_lead_add"), data)
+    assert response.status_code == 302
+    lead = Lead.objects.get()
+    created, changed = lead.activities.order_by("id")
+    assert (created.kind, created.source, created.actor) == ("CREATED", "ADMIN", attorney)
+    assert (changed.kind, changed.source, changed.actor) == ("STATE_CHANGED", "ADMIN", attorney)
+
+
+def test_admin_edit_records_the_fields_that_changed(attorney_client, attorney):
+    lead = LeadFactory(first_name="Ana", last_name="Silva")
+    data = change_form_data(attorney_client, lead, first_name="Anna", state="REACHED_OUT")
+    response = attorney_client.post(reverse("admin:leads_lead_change", args=[lead.pk]), data)
+    assert response.status_code == 302
+    edited, state_changed = lead.activities.order_by("id")
+    assert (edited.kind, edited.source, edited.actor) == ("EDITED", "ADMIN", attorney)
+    assert edited.changes == {"First name": ["Ana", "Anna"]}
+    assert (state_changed.kind, state_changed.source) == ("STATE_CHANGED", "ADMIN")
+
+
+def test_admin_save_without_changes_records_nothing(attorney_client, lead):
+    data = change_form_data(attorney_client, lead)
+    attorney_client.post(reverse("admin:leads_lead_change", args=[lead.pk]), data)
+    assert not lead.activities.exists()
+
+
+def test_the_state_actions_record_the_back_office_as_source(attorney_client, attorney, lead):
+    attorney_client.post(CHANGELIST, {"action": "mark_reached_out", "_selected_action": [lead.pk]})
+    entry = lead.activities.get()
+    assert (entry.kind, entry.source, entry.actor) == ("STATE_CHANGED", "ADMIN", attorney)
+
+
+def test_the_needs_attention_filter_and_column(attorney_client, attorney, settings):
+    settings.STALE_LEAD_DAYS = 7
+    long_ago = timezone.now() - datetime.timedelta(days=8)
+    stale = LeadFactory(created_at=long_ago)
+    handled = LeadFactory(created_at=long_ago)
+    handled.mark_reached_out(by=attorney)
+    LeadFactory()
+
+    response = attorney_client.get(CHANGELIST, {"needs_attention": "yes"})
+
+    assert list(response.context["cl"].result_list) == [stale]
+    assert 'alt="True"' in response.content.decode()
+    everything = attorney_client.get(CHANGELIST).content.decode()
+    assert everything.count('alt="True"') == 1
+    assert everything.count('alt="False"') == 2

@@ -1,20 +1,26 @@
-"""End to end in a real Chromium: a prospect applies with a PDF CV, an attorney handles the lead.
+"""End to end in a real Chromium: a prospect applies with a PDF CV, an attorney handles the lead,
+adds a note, opens the dashboard and downloads the list as CSV.
 
 Runs Debian's Chromium through Playwright (no browser download). Locally the test is skipped with
 a reason when Chromium is missing; with CI=true it fails instead, so CI cannot pass without it.
 It also refreshes the README's screenshots in docs/screenshots/.
 """
 
+import csv
+import datetime
+import io
 import os
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from leads.models import Lead
 
-from .factories import AttorneyFactory
+from .factories import AttorneyFactory, LeadFactory
+from .test_cv_text import make_pdf
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
@@ -85,7 +91,11 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
     )
     page.get_by_label("CV (optional)").set_input_files(
         files=[
-            {"name": "amara-cv.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}
+            {
+                "name": "amara-cv.pdf",
+                "mimeType": "application/pdf",
+                "buffer": make_pdf("Intensive care nursing, Lagos University Teaching Hospital"),
+            }
         ]
     )
     screenshot(page, "intake-form")
@@ -105,6 +115,11 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/leads/$"))
 
+    # The CV's text is searchable; names and emails are too.
+    page.get_by_label("Search by name or email").fill("lagos hospital")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"q=lagos"))
+    assert page.get_by_role("link", name="Okafor, Amara").is_visible()
     page.get_by_label("Search by name or email").fill("okafor")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url(re.compile(r"q=okafor"))
@@ -118,8 +133,47 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
     page.wait_for_selector("text=is marked as reached out")
     assert page.locator("#lead-state").inner_text() == "Reached out"
     assert "by Alex Counsel" in page.content()
-    screenshot(page, "lead-detail")
 
     lead.refresh_from_db()
     assert lead.state == Lead.State.REACHED_OUT
     assert lead.reached_out_by == attorney
+
+    # A note for the other attorneys; the history shows it and the state change, newest first.
+    page.get_by_label("Add a note").fill("Called her: <b>consultation</b> on Monday.")
+    page.get_by_role("button", name="Add note").click()
+    page.wait_for_selector("text=Note added.")
+    assert page.locator(".note-body").first.inner_text() == (
+        "Called her: <b>consultation</b> on Monday."
+    )
+    history = page.locator(".timeline > li")
+    assert history.nth(0).inner_text().startswith(history.nth(0).locator(".meta").inner_text())
+    assert "Note added" in history.nth(0).inner_text()
+    assert "State changed" in history.nth(1).inner_text()
+    screenshot(page, "lead-detail")
+
+    # The dashboard: counts, and the weekly chart drawn as SVG (over a few weeks of leads).
+    now = timezone.now()
+    for n in range(60):
+        submitted = now - datetime.timedelta(days=(n * 37) % 80, hours=n)
+        earlier = LeadFactory(first_name="Sample", last_name=f"Prospect{n}", created_at=submitted)
+        if n % 3:
+            earlier.set_state(Lead.State.REACHED_OUT, by=attorney)
+            Lead.objects.filter(pk=earlier.pk).update(
+                reached_out_at=submitted + datetime.timedelta(hours=4 + n % 30)
+            )
+    page.get_by_role("link", name="Dashboard", exact=True).click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    assert page.locator("svg[role=img]").count() == 1
+    screenshot(page, "dashboard")
+
+    # The list's current search, exported as CSV.
+    page.goto(live_server.url + "/leads/?q=okafor")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text("utf-8-sig"))))
+    assert [(row["first_name"], row["email"]) for row in rows] == [
+        ("Amara", "amara.okafor@example.com")
+    ]

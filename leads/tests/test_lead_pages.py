@@ -248,13 +248,13 @@ def test_cv_download_without_cv_is_404(attorney_client, lead):
     assert attorney_client.get(reverse("leads:lead_cv", args=[lead.pk])).status_code == 404
 
 
-def test_login_page_and_redirect_to_list(client, attorney):
+def test_login_page_and_redirect_to_dashboard(client, attorney):
     assert client.get(reverse("login")).status_code == 200
     response = client.post(
         reverse("login"),
         {"username": attorney.username, "password": "correct horse battery staple"},
     )
-    assert response.status_code == 302 and response.url == LIST
+    assert response.status_code == 302 and response.url == reverse("leads:dashboard")
 
 
 def test_logout(attorney_client):

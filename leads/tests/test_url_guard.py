@@ -21,7 +21,7 @@ from django.urls.resolvers import RegexPattern
 from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
-from leads.models import Lead
+from leads.models import Activity, Lead, Note
 
 from .factories import AttorneyFactory, LeadFactory, UserFactory
 
@@ -276,6 +276,8 @@ def stored():
         list(Lead.objects.order_by("pk").values()),
         get_user_model().objects.count(),
         Token.objects.count(),
+        Note.objects.count(),
+        Activity.objects.count(),
     )
 
 

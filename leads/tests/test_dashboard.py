@@ -1,0 +1,278 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from leads.dashboard import (
+    dashboard_stats,
+    humanize_duration,
+    median_time_to_reach_out,
+    new_leads_per_week,
+    weekly_chart_svg,
+)
+from leads.models import Lead
+
+from .factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("leads:dashboard")
+LIST = reverse("leads:lead_list")
+HOUR = dt.timedelta(hours=1)
+# A Wednesday; its week starts on Monday, November 3, 2025.
+WEDNESDAY = dt.datetime(2025, 11, 5, 12, 0, tzinfo=dt.UTC)
+
+
+def reached_out(after, **kwargs):
+    created_at = kwargs.pop("created_at", timezone.now() - dt.timedelta(days=30))
+    return LeadFactory(
+        state=Lead.State.REACHED_OUT,
+        created_at=created_at,
+        reached_out_at=created_at + after,
+        **kwargs,
+    )
+
+
+def test_it_requires_login(client, outsider):
+    response = client.get(DASHBOARD)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+    client.force_login(outsider)
+    assert client.get(DASHBOARD).status_code == 403
+
+
+def test_it_shows_the_counts_per_state(attorney_client):
+    LeadFactory.create_batch(2)
+    reached_out(HOUR)
+    reached_out(HOUR)
+    reached_out(HOUR)
+
+    response = attorney_client.get(DASHBOARD)
+
+    assert response.status_code == 200
+    assert response.context["total"] == 5
+    assert [(s["value"], s["count"]) for s in response.context["states"]] == [
+        ("PENDING", 2),
+        ("REACHED_OUT", 3),
+    ]
+    html = response.content.decode()
+    assert f'href="{LIST}?state=PENDING"><span class="stat-value">2</span>' in html
+    assert f'href="{LIST}?state=REACHED_OUT"><span class="stat-value">3</span>' in html
+    assert '<span class="stat-value">5</span> <span class="stat-label">All leads' in html
+
+
+def test_it_counts_stale_leads_from_the_cutoff(attorney_client):
+    now = timezone.now()
+    week = dt.timedelta(days=7)
+    minute = dt.timedelta(minutes=1)
+    LeadFactory(created_at=now - week + minute)  # not yet stale
+    LeadFactory(created_at=now - week - minute)  # stale
+    reached_out(HOUR, created_at=now - 4 * week)  # old, but handled
+
+    response = attorney_client.get(DASHBOARD)
+
+    assert response.context["stale_count"] == 1
+    assert response.context["stale_days"] == 7
+    html = response.content.decode()
+    assert "Needs attention:" in html
+    assert f'<a href="{LIST}?attention=1">1 pending for more than 7 days</a>' in html
+
+
+def test_it_follows_the_stale_days_setting(attorney_client, settings):
+    settings.STALE_LEAD_DAYS = 2
+    now = timezone.now()
+    LeadFactory(created_at=now - dt.timedelta(days=1))
+    LeadFactory(created_at=now - dt.timedelta(days=3))
+    LeadFactory(created_at=now - dt.timedelta(days=5))
+
+    response = attorney_client.get(DASHBOARD)
+
+    assert response.context["stale_count"] == 2
+    assert "2 pending for more than 2 days" in response.content.decode()
+
+
+def test_it_says_when_nothing_needs_attention(attorney_client):
+    LeadFactory()
+    response = attorney_client.get(DASHBOARD)
+    assert response.context["stale_count"] == 0
+    html = response.content.decode()
+    assert "Needs attention" not in html
+    assert "No lead has been pending for more than 7 days." in html
+
+
+def test_median_time_to_reach_out_of_an_odd_count(attorney_client):
+    for hours in (5, 1, 3):
+        reached_out(hours * HOUR)
+    # Not counted: a pending lead (even with a stray date) and a reached-out lead without one.
+    LeadFactory(reached_out_at=timezone.now())
+    LeadFactory(state=Lead.State.REACHED_OUT, reached_out_at=None)
+
+    assert median_time_to_reach_out() == {"duration": 3 * HOUR, "count": 3}
+    response = attorney_client.get(DASHBOARD)
+    assert response.context["median_time_to_reach_out"] == 3 * HOUR
+    assert "3 hours" in response.content.decode()
+
+
+def test_median_time_to_reach_out_of_an_even_count():
+    for hours in (10, 1, 4, 2):
+        reached_out(hours * HOUR)
+
+    assert median_time_to_reach_out() == {"duration": 3 * HOUR, "count": 4}
+
+
+def test_median_time_to_reach_out_across_days():
+    reached_out(dt.timedelta(days=2, hours=4, minutes=10))
+    stats = dashboard_stats()
+    assert stats["median_time_to_reach_out"] == dt.timedelta(days=2, hours=4, minutes=10)
+    assert stats["median_time_to_reach_out_text"] == "2 days 4 hours"
+
+
+def test_median_time_to_reach_out_follows_state_changes(attorney, django_assert_num_queries):
+    reached_out(1 * HOUR)
+    reached_out(3 * HOUR)
+    assert median_time_to_reach_out()["duration"] == 2 * HOUR
+    with django_assert_num_queries(2):  # the count, then the cached median: no sort
+        assert median_time_to_reach_out()["duration"] == 2 * HOUR
+
+    lead = LeadFactory(created_at=timezone.now() - 5 * HOUR)
+    lead.mark_reached_out(by=attorney)
+    assert median_time_to_reach_out() == {"duration": 3 * HOUR, "count": 3}
+
+    lead.mark_pending()
+    assert median_time_to_reach_out() == {"duration": 2 * HOUR, "count": 2}
+
+
+def test_median_time_to_reach_out_without_reached_out_leads(attorney_client):
+    LeadFactory()
+    assert median_time_to_reach_out() == {"duration": None, "count": 0}
+    response = attorney_client.get(DASHBOARD)
+    assert "No lead has been reached out yet." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "duration, text",
+    [
+        (dt.timedelta(days=2, hours=4, minutes=59), "2 days 4 hours"),
+        (dt.timedelta(days=1), "1 day"),
+        (dt.timedelta(hours=1, minutes=1), "1 hour 1 minute"),
+        (dt.timedelta(minutes=35, seconds=50), "35 minutes"),
+        (dt.timedelta(seconds=20), "less than a minute"),
+        (None, ""),
+    ],
+)
+def test_humanize_duration(duration, text):
+    assert humanize_duration(duration) == text
+
+
+def test_new_leads_per_week(settings):
+    settings.TIME_ZONE = "UTC"
+    LeadFactory(created_at=WEDNESDAY - dt.timedelta(hours=1))
+    LeadFactory(created_at=dt.datetime(2025, 11, 3, 0, 0, tzinfo=dt.UTC))  # this Monday
+    LeadFactory(created_at=dt.datetime(2025, 11, 2, 23, 59, tzinfo=dt.UTC))  # last Sunday
+    LeadFactory(created_at=dt.datetime(2025, 8, 18, 0, 0, tzinfo=dt.UTC))  # first week
+    LeadFactory(created_at=dt.datetime(2025, 8, 17, 23, 59, tzinfo=dt.UTC))  # 13 weeks ago
+    LeadFactory(created_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+
+    weeks = new_leads_per_week(WEDNESDAY)
+
+    assert len(weeks) == 12
+    assert weeks[0] == {"start": dt.date(2025, 8, 18), "count": 1}
+    assert weeks[-2] == {"start": dt.date(2025, 10, 27), "count": 1}
+    assert weeks[-1] == {"start": dt.date(2025, 11, 3), "count": 2}
+    assert all(week["count"] == 0 for week in weeks[1:-2])  # empty weeks are there, as 0
+    assert [week["start"].weekday() for week in weeks] == [0] * 12
+    assert dashboard_stats(now=WEDNESDAY)["weeks_total"] == 4
+
+
+def test_weeks_start_on_monday_in_the_site_time_zone(settings):
+    settings.TIME_ZONE = "America/New_York"
+    # Monday 03:00 UTC is still Sunday evening in New York (EST since November 2).
+    LeadFactory(created_at=dt.datetime(2025, 11, 3, 3, 0, tzinfo=dt.UTC))
+    LeadFactory(created_at=dt.datetime(2025, 11, 3, 5, 0, tzinfo=dt.UTC))
+    # Monday August 18 begins at 04:00 UTC in New York (EDT): this is the week before.
+    LeadFactory(created_at=dt.datetime(2025, 8, 18, 3, 0, tzinfo=dt.UTC))
+
+    weeks = new_leads_per_week(WEDNESDAY)
+
+    assert weeks[0] == {"start": dt.date(2025, 8, 18), "count": 0}
+    assert weeks[-2] == {"start": dt.date(2025, 10, 27), "count": 1}
+    assert weeks[-1] == {"start": dt.date(2025, 11, 3), "count": 1}
+
+
+def test_weekly_chart_svg():
+    weeks = [
+        {"start": dt.date(2025, 11, 3) - dt.timedelta(weeks=ago), "count": count}
+        for ago, count in zip(range(11, -1, -1), [0, 4, 0, 7, 1, 0, 0, 2, 3, 0, 9, 5], strict=True)
+    ]
+
+    svg = weekly_chart_svg(weeks)
+
+    assert svg.startswith("<svg")
+    assert 'role="img"' in svg
+    assert 'aria-labelledby="weekly-chart-title weekly-chart-desc"' in svg
+    assert '<title id="weekly-chart-title">New leads per week</title>' in svg
+    assert "31 in all, between 0 and 9 a week, the most in the week of Oct 27" in svg
+    assert svg.count("<rect") == 12
+    assert '<line class="axis"' in svg
+    for text in (">9</text>", ">5</text>", ">0</text>", ">Aug 18</text>", ">Nov 3</text>"):
+        assert text in svg
+    assert "<script" not in svg.lower()
+
+
+def test_weekly_chart_svg_without_leads():
+    weeks = [{"start": dt.date(2025, 11, 3), "count": 0}]
+    svg = weekly_chart_svg(weeks)
+    assert 'height="0"' in svg
+    assert ": no new leads." in svg
+
+
+def test_the_chart_and_its_table_are_in_the_page(attorney_client):
+    LeadFactory.create_batch(3)
+    LeadFactory(created_at=timezone.now() - dt.timedelta(weeks=2))
+
+    response = attorney_client.get(DASHBOARD)
+
+    html = response.content.decode()
+    assert '<svg class="weekly-chart"' in html
+    assert ">3</text>" in html
+    assert ">1</text>" in html
+    assert "<script" not in html.lower()
+    assert "<summary>Show the numbers as a table</summary>" in html
+    assert "<td>3</td>" in html
+
+
+def _create_leads(count):
+    now = timezone.now()
+    for index in range(count):
+        created_at = now - dt.timedelta(days=5 * index, hours=index)
+        if index % 3:
+            LeadFactory(created_at=created_at)
+        else:
+            reached_out(dt.timedelta(hours=index + 1), created_at=created_at)
+
+
+def _dashboard_queries(client):
+    client.get(DASHBOARD)  # fills the per-state counts cache and the permission cache
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(DASHBOARD).status_code == 200
+    return len(queries)
+
+
+def test_the_query_count_does_not_grow_with_the_leads(
+    attorney_client, django_assert_max_num_queries
+):
+    _create_leads(3)
+    with_3 = _dashboard_queries(attorney_client)
+    _create_leads(27)
+    assert Lead.objects.count() == 30
+    with_30 = _dashboard_queries(attorney_client)
+    assert with_30 == with_3
+
+    with django_assert_max_num_queries(5):
+        dashboard_stats()
+    with django_assert_max_num_queries(7):
+        attorney_client.get(DASHBOARD)
