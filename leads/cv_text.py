@@ -1,21 +1,27 @@
 """The plain text of an uploaded CV, so that CVs can be searched.
 
 CVs come from the public intake form, so the work done on one is bounded: a hostile file must
-not be able to hold a worker for long or fill its memory.
+not be able to hold a worker for long or fill its memory. The reading is limited (pages,
+characters, unpacked size) and, since a small crafted PDF can still keep pypdf busy for minutes,
+it runs in a child process that is killed after TIME_LIMIT_SECONDS and may not use more than
+MEMORY_LIMIT_BYTES.
 """
 
 import codecs
+import io
+import json
 import logging
+import resource
+import subprocess
+import sys
 import zipfile
 from itertools import islice
 from pathlib import PurePath
 
-from docx import Document
-from docx.oxml.ns import qn
-from pypdf import PasswordType, PdfReader
-
 MAX_PAGES = 20  # PDF pages read at most
 MAX_CHARACTERS = 50_000  # characters kept at most
+TIME_LIMIT_SECONDS = 10
+MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
 
 # python-docx unpacks every part of the archive into memory: refuse a zip bomb first. Word
 # files are mostly compressed XML and images, so a 5 MB upload unpacks to far less than this.
@@ -33,7 +39,35 @@ class CVTextError(Exception):
 
 
 def extract_cv_text(file, filename) -> str:
-    """Return the text of the CV `file`, whitespace collapsed, at most MAX_CHARACTERS long.
+    """Return the text of the CV `file` (see read_cv_text()), read in a child process within
+    TIME_LIMIT_SECONDS and MEMORY_LIMIT_BYTES; CVTextError if it cannot be read in them."""
+    extension = PurePath(filename).suffix.lower()
+    if extension not in _READERS:
+        return ""
+    file.seek(0)
+    data = file.read()
+    file.seek(0)  # the caller still saves the upload after this
+    try:
+        child = subprocess.run(
+            [sys.executable, "-I", __file__, extension, str(MEMORY_LIMIT_BYTES)],
+            input=data,
+            capture_output=True,
+            timeout=TIME_LIMIT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise CVTextError("Reading the CV took too long, so its text was not kept.") from None
+    try:
+        answer = json.loads(child.stdout)
+    except ValueError:  # killed or crashed (out of memory, say) before it could answer
+        raise CVTextError(_UNREADABLE[extension]) from None
+    if "error" in answer:
+        raise CVTextError(answer["error"])
+    return answer["text"]
+
+
+def read_cv_text(file, filename) -> str:
+    """Return the text of the CV `file`, whitespace collapsed, at most MAX_CHARACTERS long, in
+    this process (extract_cv_text() runs this in a child process).
 
     The extension of `filename` decides how the file is read. DOC and RTF (and any other
     type) give "": their text is not extracted, which is not an error.
@@ -52,7 +86,6 @@ def extract_cv_text(file, filename) -> str:
         # only their own; the cause stays attached for anyone who logs the error.
         raise CVTextError(_UNREADABLE[extension]) from error
     finally:
-        # The caller still saves the upload after this.
         file.seek(0)
 
 
@@ -71,7 +104,13 @@ def _collect(pieces):
     return " ".join(kept)[:MAX_CHARACTERS]
 
 
+# pypdf and python-docx (with lxml) are imported when a CV is read, not when the app starts:
+# they would add some 15 MB to every worker, most of which never reads a CV.
+
+
 def _read_pdf(file):
+    from pypdf import PasswordType, PdfReader
+
     reader = PdfReader(file)
     # Many PDFs are "encrypted" with an empty password only to restrict printing or copying.
     if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
@@ -81,6 +120,9 @@ def _read_pdf(file):
 
 
 def _read_docx(file):
+    from docx import Document
+    from docx.oxml.ns import qn
+
     with zipfile.ZipFile(file) as archive:
         if sum(member.file_size for member in archive.infolist()) > _MAX_DOCX_UNPACKED_BYTES:
             raise CVTextError("The DOCX file is too large once unpacked, so it was not read.")
@@ -114,3 +156,19 @@ _UNREADABLE = {
     ".docx": "The DOCX file could not be read (it may be damaged).",
     ".txt": "The text file could not be read.",
 }
+
+
+def _child():
+    """The child process of extract_cv_text(): the file on stdin, its extension and memory limit
+    as arguments, {"text": ...} or {"error": ...} as JSON on stdout."""
+    memory_limit = int(sys.argv[2])
+    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    try:
+        answer = {"text": read_cv_text(io.BytesIO(sys.stdin.buffer.read()), "cv" + sys.argv[1])}
+    except CVTextError as error:
+        answer = {"error": str(error)}
+    sys.stdout.write(json.dumps(answer))
+
+
+if __name__ == "__main__":
+    _child()

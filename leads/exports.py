@@ -45,6 +45,13 @@ def neutralise(value):
     return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
 
 
+def unneutralise(text):
+    """The cell text as it was before neutralise(), so that an export imports back unchanged."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+        return text[1:]
+    return text
+
+
 def export_rows(leads):
     """The header, then one row per lead of the queryset `leads`, read from the database in
     chunks so that memory stays flat however many leads there are."""

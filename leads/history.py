@@ -1,6 +1,6 @@
 """A lead's history: who created it and from where, each edit with the fields that changed, each
-state change and unreadable CV (recorded by Lead.set_state() and Lead.save()), each note and email.
-Entries are only ever added."""
+state change and unreadable CV (recorded by Lead.set_state() and Lead.store_cv_words()), each note
+and email. Entries are only ever added."""
 
 from .models import Activity
 
@@ -35,6 +35,10 @@ def record_edit(lead, before, source, actor=None):
     }
     if before["cv"] and after["cv"] and before["cv"] != after["cv"]:
         changes[TRACKED_FIELDS["cv"]] = ["uploaded", "replaced by a new file"]
+    resume = TRACKED_FIELDS["resume"]
+    if resume in changes and changes[resume][0] == changes[resume][1]:
+        # The summaries are the same: the edit is beyond their first characters.
+        changes[resume][1] += " (edited further on)"
     if changes:
         return _record(lead, Activity.Kind.EDITED, source=source, actor=actor, changes=changes)
     return None

@@ -11,6 +11,7 @@ Rules (README.md, "CSV export and import", says the same for the people who use 
 - A row whose email already belongs to a lead (in any case), or to an earlier row of the file,
   is skipped as a duplicate; a row that breaks a rule is skipped as invalid. Both are reported
   with their line number in the file (the header is line 1).
+- A cell that an export neutralised against formulas ("'=...", "'-...") loses that apostrophe.
 - Each lead created is recorded in its history as created by a CSV import.
 - A dry run checks and reports the same, and stores nothing.
 """
@@ -24,7 +25,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
 from . import history
-from .exports import EXPORT_COLUMNS
+from .exports import EXPORT_COLUMNS, unneutralise
 from .forms import LeadImportForm
 from .models import Activity, DuplicateEmail, Lead
 
@@ -181,7 +182,7 @@ def _rows(text):
 
 
 def _import_row(line, values, report, seen, dry_run, actor):
-    form = LeadImportForm({name: values[name] for name in REQUIRED_COLUMNS})
+    form = LeadImportForm({name: unneutralise(values[name]) for name in REQUIRED_COLUMNS})
     valid = form.is_valid()
     email = form.instance.email.lower()
     if email in seen:

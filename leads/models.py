@@ -1,4 +1,5 @@
 import datetime
+import re
 import uuid
 from functools import reduce
 from operator import or_
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.storage import storages
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -46,28 +47,38 @@ class DuplicateEmail(ValidationError):
 
 class LeadQuerySet(models.QuerySet):
     def search(self, query):
-        """Leads where each word of `query` starts the first name, the last name or the email
-        (in any case), or appears in the text of their CV.
+        """Leads where each word of `query` starts the first name, the last name, the email or a
+        word of their CV's text (in any case).
 
         Prefix matching, rather than "contains", lets the database answer from the indexes on the
-        lower-cased fields, so a search stays fast with 100,000 leads."""
-        leads = self.alias(**{f"{field}_lower": Lower(field) for field in SEARCH_FIELDS})
+        lower-cased fields, so a search stays fast with 100,000 leads. The CV words are looked up
+        in the leads that have CV text only (a partial index lists them)."""
+        lowered = {f"{field}_lower": Lower(field) for field in SEARCH_FIELDS}
+        leads = self.alias(**lowered)
         for word in query.split()[:10]:
             # SQLite's LOWER() (and PostgreSQL's in the C locale) lower-cases A-Z only: "Özdemir"
             # stays "Özdemir" there. Look for both spellings of the word, so that a name typed
             # as it is written is found whatever the database does.
             spellings = {word.lower(), _lower_ascii_only(word)}
-            leads = leads.filter(
-                reduce(
-                    or_,
-                    (
-                        _starts_with(f"{field}_lower", spelling)
-                        for field in SEARCH_FIELDS
-                        for spelling in spellings
-                    ),
-                )
-                | Q(pk__in=Lead.objects.with_cv_text().filter(cv_text__icontains=word).values("pk"))
+            names = reduce(
+                or_,
+                (
+                    _starts_with(f"{field}_lower", spelling)
+                    for field in SEARCH_FIELDS
+                    for spelling in spellings
+                ),
             )
+            cv_words = cv_search_text(word).strip()
+            if not cv_words:
+                leads = leads.filter(names)
+            elif connections[self.db].vendor == "postgresql":
+                # PostgreSQL cannot answer "a name matches OR id IN (subquery)" from the name
+                # indexes: it would read the whole table. The union of the two keeps both on
+                # their indexes (SQLite, the other way round, is faster with the OR).
+                by_name = Lead.objects.alias(**lowered).filter(names).order_by().values("pk")
+                leads = leads.filter(pk__in=by_name.union(_cv_words_start_with(cv_words)))
+            else:
+                leads = leads.filter(names | Q(pk__in=_cv_words_start_with(cv_words)))
         return leads
 
     def with_cv_text(self):
@@ -98,6 +109,25 @@ PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_
 STATE_COUNTS_CACHE_KEY = "leads:counts-by-state"
 # Bounds how long a count can lag if a write and a recount race (see leads/signals.py).
 STATE_COUNTS_CACHE_SECONDS = 60
+
+
+def cv_search_text(text):
+    """How a CV's text is stored for search: its words, lower-cased, between single spaces (and
+    a space at each end), so that " " + word finds a word that starts with it."""
+    return f" {' '.join(WORD.findall(text.lower()))} " if text else ""
+
+
+def _cv_words_start_with(words):
+    """The ids of the leads whose CV has `words` (as cv_search_text() gives them), the last one
+    as the start of a word.
+
+    Both sides are lower-cased in Python, so the match is the same on SQLite and PostgreSQL,
+    accented letters included."""
+    matching = Lead.objects.with_cv_text().filter(cv_text__contains=f" {words}")
+    return matching.order_by().values("pk")
+
+
+WORD = re.compile(r"\w+")
 
 
 def stale_cutoff():
@@ -154,8 +184,9 @@ class Lead(models.Model):
         blank=True,
         related_name="+",
     )
-    # The text of an uploaded PDF or DOCX CV (see leads/cv_text.py), for search.
-    cv_text = models.TextField("text of the CV", blank=True, editable=False)
+    # The words of an uploaded PDF, DOCX or TXT CV (leads/cv_text.py), as cv_search_text() keeps
+    # them, for search.
+    cv_text = models.TextField("words of the CV", blank=True, editable=False)
 
     objects = LeadQuerySet.as_manager()
 
@@ -204,7 +235,9 @@ class Lead(models.Model):
         if self.pk and (update_fields is None or "cv" in update_fields):
             replaced_cv = Lead.objects.filter(pk=self.pk).values_list("cv", flat=True).first()
         new_upload = bool(self.cv) and not self.cv._committed
-        cv_error = self._read_cv_text(new_upload)
+        if new_upload or not self.cv:
+            # A new CV's words are read once it is stored (store_cv_words(), after the commit).
+            self.cv_text = ""
         if update_fields is not None and "cv" in update_fields:
             kwargs["update_fields"] = [*update_fields, "cv_text"]
         # A check before saving can lose a race to a concurrent request; the database constraint
@@ -224,8 +257,10 @@ class Lead(models.Model):
         if replaced_cv and replaced_cv != self.cv.name:
             # A CV is personal data: once replaced or removed, the old file goes too.
             delete_cv_file_on_commit(self.cv.storage, replaced_cv)
-        if cv_error:
-            Activity.objects.create(lead=self, kind=Activity.Kind.CV_UNREADABLE, message=cv_error)
+        if new_upload:
+            # Reading a file can take seconds (leads/cv_text.py): not while the transaction
+            # holds the database's write lock, and not at all if the save is rolled back.
+            transaction.on_commit(self.store_cv_words)
 
     def get_absolute_url(self):
         return reverse("leads:lead_detail", args=[self.pk])
@@ -274,19 +309,21 @@ class Lead(models.Model):
                 errors.setdefault(target, []).append(item)
             raise ValidationError(errors) from None
 
-    def _read_cv_text(self, new_upload):
-        """Keep the text of a newly uploaded CV for search; the reason if it cannot be read.
-
-        An unreadable CV is still stored: the attorneys can open it themselves."""
-        if not self.cv:
-            self.cv_text = ""
-        elif new_upload:
-            try:
-                self.cv_text = extract_cv_text(self.cv.file, self.cv.name)
-            except CVTextError as error:
-                self.cv_text = ""
-                return str(error)
-        return None
+    def store_cv_words(self):
+        """Store the words of the lead's CV for search (cv_search_text()); True if it could be
+        read. A CV that cannot be read stays, and the lead's history says why."""
+        name = self.cv.name
+        try:
+            with self.cv.storage.open(name, "rb") as cv:
+                words = cv_search_text(extract_cv_text(cv, name))
+        except (OSError, CVTextError) as error:
+            reason = str(error) if isinstance(error, CVTextError) else "The CV file is missing."
+            Activity.objects.create(lead=self, kind=Activity.Kind.CV_UNREADABLE, message=reason)
+            return False
+        # Unless the CV was replaced or removed since.
+        Lead.objects.filter(pk=self.pk, cv=name).update(cv_text=words)
+        self.cv_text = words
+        return True
 
     def mark_reached_out(self, by):
         """Record that attorney `by` reached out to this prospect, now."""

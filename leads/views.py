@@ -153,10 +153,10 @@ def lead_export(request):
 @attorney_required()
 def lead_detail(request, pk):
     lead = _get_lead_or_404(pk)
-    return render(request, "leads/lead_detail.html", _detail_context(request, lead, NoteForm()))
+    return render(request, "leads/lead_detail.html", _detail_context(lead, NoteForm()))
 
 
-def _detail_context(request, lead, note_form):
+def _detail_context(lead, note_form):
     return {
         "lead": lead,
         "note_form": note_form,
@@ -167,13 +167,14 @@ def _detail_context(request, lead, note_form):
 
 
 @require_POST
-@attorney_required("leads.add_note")
+@attorney_required()
+@permission_required("leads.add_note", raise_exception=True)
 def lead_add_note(request, pk):
     lead = _get_lead_or_404(pk)
     note = Note(lead=lead, author=request.user)
     form = NoteForm(request.POST, instance=note)
     if not form.is_valid():
-        return render(request, "leads/lead_detail.html", _detail_context(request, lead, form))
+        return render(request, "leads/lead_detail.html", _detail_context(lead, form))
     with transaction.atomic():
         form.save()
         history.record_note(note, Activity.Source.PAGE)

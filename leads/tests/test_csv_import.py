@@ -105,6 +105,19 @@ def test_it_accepts_a_byte_order_mark_and_an_export():
     assert Lead.objects.get().full_name == "Zoë Ørsted"
 
 
+def test_an_export_imports_back_unchanged_formula_guards_included():
+    resume = "- 5 years at ACME\n+ fluent in French\n= team lead"
+    LeadFactory(first_name="@nna", last_name="Lee", email="anna@example.com", resume=resume)
+    exported = b"".join(csv_response(Lead.objects.all(), "leads.csv").streaming_content)
+    assert b"'- 5 years" in exported and b"'@nna" in exported
+    Lead.objects.all().delete()
+
+    import_leads(io.BytesIO(exported))
+
+    lead = Lead.objects.get()
+    assert (lead.first_name, lead.resume) == ("@nna", resume)
+
+
 @pytest.mark.parametrize(
     "content, message",
     [

@@ -1,14 +1,21 @@
-"""CV files' text is searched by the list page and GET /get?search=."""
+"""CV files' text is searched by the list page and GET /get?search=.
+
+A CV's words are read once the lead is committed, so these tests commit (transaction=True)."""
+
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 
 from leads.models import Activity, Lead
 
+from .factories import LeadFactory
 from .test_cv_text import make_docx, make_pdf
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def submit(client, cv, email="prospect@example.com", resume=""):
@@ -31,7 +38,7 @@ def test_the_cv_text_is_found_by_the_list_and_the_api(client, attorney_client, u
     response = submit(client, upload("Senior Kubernetes engineer at Nordwind GmbH"))
     assert response.status_code == 302
     lead = Lead.objects.get()
-    assert "Kubernetes engineer" in lead.cv_text
+    assert " kubernetes engineer at nordwind gmbh " in lead.cv_text
 
     page = attorney_client.get(reverse("leads:lead_list"), {"q": "kubernetes nordwind"})
     assert "Lima, Ana" in page.content.decode()
@@ -48,6 +55,16 @@ def test_an_unreadable_cv_is_kept_and_the_failure_recorded(client):
     assert lead.cv and lead.cv_text == ""
     entry = lead.activities.get(kind=Activity.Kind.CV_UNREADABLE)
     assert "could not be read" in entry.message
+    # Newest first: the failure comes after the creation.
+    kinds = list(lead.activities.values_list("kind", flat=True))
+    assert kinds.index(Activity.Kind.CV_UNREADABLE) < kinds.index(Activity.Kind.CREATED)
+
+
+def test_a_rolled_back_save_reads_no_cv(attorney):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        LeadFactory(cv=pdf("Never committed"))
+        raise RuntimeError
+    assert not Activity.objects.exists()
 
 
 def test_replacing_or_removing_the_cv_replaces_its_text(attorney_client, client):
@@ -63,7 +80,44 @@ def test_replacing_or_removing_the_cv_replaces_its_text(attorney_client, client)
     edit = reverse("leads:lead_edit", args=[lead.pk])
     attorney_client.post(edit, {**data, "cv": docx("Carpenter")})
     lead.refresh_from_db()
-    assert lead.cv_text == "Carpenter"
+    assert lead.cv_text == " carpenter "
     attorney_client.post(edit, {**data, "cv-clear": "on"})
     lead.refresh_from_db()
     assert not lead.cv and lead.cv_text == ""
+
+
+@pytest.mark.parametrize(
+    "query, found",
+    [
+        ("kube", True),  # the start of a word
+        ("bernetes", False),  # not the middle of one
+        ("lish", False),  # "English": short searches stay precise
+        ("müller", True),  # accented letters in any case, on SQLite too
+        ("MÜLLER", True),
+        ("c++", True),  # punctuation is not part of words
+        ("o'brien", True),  # nor inside them
+        ("ana kube", True),  # one word from the name, one from the CV
+        ("ana cobol", False),
+    ],
+)
+def test_cv_words_match_by_their_start(client, attorney_client, query, found):
+    text = "Kubernetes (C++) with English-speaking clients; referee: O'Brien, MÜLLER GmbH"
+    submit(client, docx(text))
+    results = attorney_client.get("/get", {"search": query}).json()["results"]
+    assert bool(results) is found
+
+
+def test_the_command_reads_the_cvs_stored_before_cv_search(client, attorney_client):
+    submit(client, pdf("Paralegal in Porto"))
+    unreadable = SimpleUploadedFile("cv.pdf", b"%PDF-1.4 not a real PDF")
+    submit(client, unreadable, email="other@example.com", resume="Some resume")
+    Lead.objects.update(cv_text="")  # as before CV search existed
+    updated_at = dict(Lead.objects.values_list("pk", "updated_at"))
+
+    out, err = io.StringIO(), io.StringIO()
+    call_command("extract_cv_texts", stdout=out, stderr=err)
+
+    assert "Read 1 CV(s); 1 could not be read." in out.getvalue()
+    assert "could not be read" in err.getvalue()
+    assert Lead.objects.get(email="prospect@example.com").cv_text == " paralegal in porto "
+    assert dict(Lead.objects.values_list("pk", "updated_at")) == updated_at

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leads import cv_text
-from leads.cv_text import CVTextError, extract_cv_text
+from leads.cv_text import CVTextError, extract_cv_text, read_cv_text
 
 
 def make_pdf(*page_texts):
@@ -66,14 +66,14 @@ def make_docx(*paragraphs, table=None):
 def test_it_extracts_pdf_text():
     upload = SimpleUploadedFile("cv.PDF", make_pdf("Jane Doe", "Litigation   paralegal"))
 
-    assert extract_cv_text(upload, upload.name) == "Jane Doe Litigation paralegal"
+    assert read_cv_text(upload, upload.name) == "Jane Doe Litigation paralegal"
 
 
 def test_it_rewinds_the_file_before_and_after():
     upload = SimpleUploadedFile("cv.pdf", make_pdf("Jane Doe"))
     upload.read()
 
-    assert extract_cv_text(upload, upload.name) == "Jane Doe"
+    assert read_cv_text(upload, upload.name) == "Jane Doe"
     assert upload.tell() == 0
 
 
@@ -81,7 +81,7 @@ def test_it_reads_at_most_max_pages(monkeypatch):
     monkeypatch.setattr(cv_text, "MAX_PAGES", 2)
     data = make_pdf("page one", "page two", "page three")
 
-    assert extract_cv_text(BytesIO(data), "cv.pdf") == "page one page two"
+    assert read_cv_text(BytesIO(data), "cv.pdf") == "page one page two"
 
 
 def test_it_stops_reading_pages_once_it_has_enough_text(monkeypatch):
@@ -96,7 +96,7 @@ def test_it_stops_reading_pages_once_it_has_enough_text(monkeypatch):
     monkeypatch.setattr(pypdf.PageObject, "extract_text", spy)
     data = make_pdf("Jane Doe", "page two", "page three")
 
-    assert extract_cv_text(BytesIO(data), "cv.pdf") == "Jane "
+    assert read_cv_text(BytesIO(data), "cv.pdf") == "Jane "
     assert len(pages_read) == 1
 
 
@@ -104,7 +104,7 @@ def test_it_cuts_the_text_at_max_characters():
     words = "word " * (cv_text.MAX_CHARACTERS // 5 + 100)
     data = make_pdf(words[:20_000], words[:20_000], words[:20_000])
 
-    text = extract_cv_text(BytesIO(data), "cv.pdf")
+    text = read_cv_text(BytesIO(data), "cv.pdf")
 
     assert len(text) == cv_text.MAX_CHARACTERS
     assert text.startswith("word word")
@@ -114,7 +114,7 @@ def test_it_rejects_a_damaged_pdf():
     upload = SimpleUploadedFile("cv.pdf", b"%PDF-1.4\nnot really a PDF at all")
 
     with pytest.raises(CVTextError) as caught:
-        extract_cv_text(upload, upload.name)
+        read_cv_text(upload, upload.name)
 
     assert str(caught.value) == (
         "The PDF could not be read (it may be damaged or password-protected)."
@@ -125,21 +125,21 @@ def test_it_rejects_a_damaged_pdf():
 def test_it_reads_a_pdf_encrypted_with_an_empty_password():
     data = encrypt_pdf(make_pdf("Jane Doe"), user_password="")
 
-    assert extract_cv_text(BytesIO(data), "cv.pdf") == "Jane Doe"
+    assert read_cv_text(BytesIO(data), "cv.pdf") == "Jane Doe"
 
 
 def test_it_rejects_a_password_protected_pdf():
     data = encrypt_pdf(make_pdf("Jane Doe"), user_password="secret")
 
     with pytest.raises(CVTextError, match="password-protected"):
-        extract_cv_text(BytesIO(data), "cv.pdf")
+        read_cv_text(BytesIO(data), "cv.pdf")
 
 
 def test_it_keeps_pypdf_workaround_warnings_out_of_the_logs(caplog):
     # A wrong startxref offset: pypdf rebuilds the cross-reference table and logs a warning.
     data = make_pdf("Jane Doe").replace(b"startxref\n", b"startxref\n1")
 
-    assert extract_cv_text(BytesIO(data), "cv.pdf") == "Jane Doe"
+    assert read_cv_text(BytesIO(data), "cv.pdf") == "Jane Doe"
     assert not [record for record in caplog.records if record.name.startswith("pypdf")]
 
 
@@ -149,7 +149,7 @@ def test_it_extracts_docx_text_with_tables():
     )
     upload = SimpleUploadedFile("cv.docx", data)
 
-    text = extract_cv_text(upload, upload.name)
+    text = read_cv_text(upload, upload.name)
 
     assert text == "Jane Doe Paralegal Skills Drafting Languages Spanish"
     assert upload.tell() == 0
@@ -162,26 +162,26 @@ def test_it_reads_a_merged_docx_cell_once():
     out = BytesIO()
     document.save(out)
 
-    assert extract_cv_text(out, "cv.docx") == "Summary"
+    assert read_cv_text(out, "cv.docx") == "Summary"
 
 
 def test_it_stops_docx_text_at_max_characters(monkeypatch):
     monkeypatch.setattr(cv_text, "MAX_CHARACTERS", 12)
     data = make_docx("Jane Doe", "Paralegal", "Spanish")
 
-    assert extract_cv_text(BytesIO(data), "cv.docx") == "Jane Doe Par"
+    assert read_cv_text(BytesIO(data), "cv.docx") == "Jane Doe Par"
 
 
 def test_it_rejects_a_docx_that_unpacks_too_large(monkeypatch):
     monkeypatch.setattr(cv_text, "_MAX_DOCX_UNPACKED_BYTES", 1_000)
 
     with pytest.raises(CVTextError, match="too large once unpacked"):
-        extract_cv_text(BytesIO(make_docx("Jane Doe")), "cv.docx")
+        read_cv_text(BytesIO(make_docx("Jane Doe")), "cv.docx")
 
 
 def test_it_rejects_a_damaged_docx():
     with pytest.raises(CVTextError) as caught:
-        extract_cv_text(BytesIO(b"PK\x03\x04 not a zip"), "cv.docx")
+        read_cv_text(BytesIO(b"PK\x03\x04 not a zip"), "cv.docx")
 
     assert str(caught.value) == "The DOCX file could not be read (it may be damaged)."
 
@@ -189,31 +189,70 @@ def test_it_rejects_a_damaged_docx():
 def test_it_extracts_utf8_text():
     upload = SimpleUploadedFile("cv.txt", "\ufeffJosé  Núñez\n\nParalegal\n".encode())
 
-    assert extract_cv_text(upload, upload.name) == "José Núñez Paralegal"
+    assert read_cv_text(upload, upload.name) == "José Núñez Paralegal"
     assert upload.tell() == 0
 
 
 def test_it_falls_back_to_latin1_text():
     data = "Zoë Brontë".encode("latin-1")
 
-    assert extract_cv_text(BytesIO(data), "cv.txt") == "Zoë Brontë"
+    assert read_cv_text(BytesIO(data), "cv.txt") == "Zoë Brontë"
 
 
 def test_it_cuts_long_text_files_at_max_characters():
     # Three bytes a character: the bounded read ends in the middle of one.
     data = ("€" * (cv_text.MAX_CHARACTERS * 2)).encode()
 
-    assert extract_cv_text(BytesIO(data), "cv.txt") == "€" * cv_text.MAX_CHARACTERS
+    assert read_cv_text(BytesIO(data), "cv.txt") == "€" * cv_text.MAX_CHARACTERS
 
 
 @pytest.mark.parametrize("filename", ["cv.doc", "cv.RTF"])
 def test_it_returns_nothing_for_doc_and_rtf(filename):
     upload = SimpleUploadedFile(filename, b"{\\rtf1 Jane Doe}")
 
-    assert extract_cv_text(upload, upload.name) == ""
+    assert read_cv_text(upload, upload.name) == ""
     assert upload.tell() == 0
 
 
 def test_it_drops_control_characters():
-    text = extract_cv_text(BytesIO("Nurse\x00 in\x07 Lagos\tand\x85Accra".encode()), "cv.txt")
+    text = read_cv_text(BytesIO("Nurse\x00 in\x07 Lagos\tand\x85Accra".encode()), "cv.txt")
     assert text == "Nurse in Lagos and Accra"
+
+
+# extract_cv_text(): the same reading, in a child process with a time and a memory limit.
+
+
+@pytest.mark.parametrize(
+    "filename, data, text",
+    [
+        ("cv.pdf", make_pdf("Registered nurse", "Lagos"), "Registered nurse Lagos"),
+        ("CV.DOCX", make_docx("Welder,", "Accra"), "Welder, Accra"),
+        ("cv.txt", "Zoë Ørsted".encode(), "Zoë Ørsted"),
+    ],
+)
+def test_the_child_process_reads_the_text(filename, data, text):
+    upload = SimpleUploadedFile(filename, data)
+    upload.read(3)
+    assert extract_cv_text(upload, filename) == text
+    assert upload.tell() == 0
+
+
+def test_the_child_process_reports_a_damaged_file():
+    with pytest.raises(CVTextError) as error:
+        extract_cv_text(BytesIO(b"%PDF-1.4 not really"), "cv.pdf")
+    assert str(error.value) == (
+        "The PDF could not be read (it may be damaged or password-protected)."
+    )
+
+
+def test_a_cv_that_takes_too_long_is_given_up(monkeypatch):
+    monkeypatch.setattr(cv_text, "TIME_LIMIT_SECONDS", 0.001)
+    with pytest.raises(CVTextError, match="took too long"):
+        extract_cv_text(BytesIO(make_pdf("Slow")), "cv.pdf")
+
+
+def test_a_cv_that_needs_too_much_memory_is_given_up(monkeypatch):
+    # Not even the PDF library fits in 30 MB: the child dies without an answer.
+    monkeypatch.setattr(cv_text, "MEMORY_LIMIT_BYTES", 30 * 1024 * 1024)
+    with pytest.raises(CVTextError, match="could not be read"):
+        extract_cv_text(BytesIO(make_pdf("Greedy")), "cv.pdf")

@@ -173,3 +173,18 @@ def test_no_route_edits_the_history(attorney_client, lead, attorney):
     assert attorney.has_perm("leads.view_activity")
     assert not attorney.has_perm("leads.change_activity")
     assert not attorney.has_perm("leads.delete_activity")
+
+
+def test_a_resume_edited_beyond_its_summary_still_shows_a_change(attorney_client, lead):
+    lead.resume = "a" * 200
+    lead.save()
+    data = {
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "email": lead.email,
+        "resume": "a" * 199 + "b",
+        "state": lead.state,
+    }
+    attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), data)
+    old, new = lead.activities.get(kind=Kind.EDITED).changes["Resume"]
+    assert old != new and new.endswith("(edited further on)")

@@ -4,6 +4,7 @@ import os
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from leads.models import DuplicateEmail, Lead
@@ -171,3 +172,8 @@ def test_search_finds_accented_names_typed_as_written(query):
     lukasz = LeadFactory(first_name="Łukasz", last_name="Özdemir", email="lukasz@example.com")
     LeadFactory(first_name="Olga", last_name="Ozdemir")
     assert list(Lead.objects.search(query)) == [lukasz]
+
+
+def test_the_migrations_match_the_models():
+    # A model change without its migration would leave deployed databases behind the code.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 
@@ -23,6 +24,22 @@ def test_it_works(attorney_client, attorney, lead):
     assert attorney.get_full_name() in page[page.index('id="notes"') :]
     entry = lead.activities.get(kind=Activity.Kind.NOTE_ADDED)
     assert (entry.actor, entry.source) == (attorney, Activity.Source.PAGE)
+
+
+def test_notes_stay_out_of_the_page_title(attorney_client, lead):
+    add_note(attorney_client, lead, "Called, left a voicemail.")
+    page = attorney_client.get(lead.get_absolute_url()).content.decode()
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert title == f"<title>{lead.full_name} · Leads Dashboard"
+    assert page.count("Called, left a voicemail.") == 1
+
+
+def test_it_refuses_a_user_who_may_add_notes_but_not_read_leads(client, outsider, lead):
+    outsider.user_permissions.add(Permission.objects.get(codename="add_note"))
+    client.force_login(outsider)
+    response = add_note(client, lead, "")
+    assert response.status_code == 403
+    assert lead.email.encode() not in response.content
 
 
 def test_notes_are_shown_newest_first(attorney_client, lead):
