@@ -51,23 +51,13 @@ class LeadQuerySet(models.QuerySet):
         word of their CV's text (in any case).
 
         Prefix matching, rather than "contains", lets the database answer from the indexes on the
-        lower-cased fields, so a search stays fast with 100,000 leads. The CV words are looked up
-        in the leads that have CV text only (a partial index lists them)."""
-        lowered = {f"{field}_lower": Lower(field) for field in SEARCH_FIELDS}
-        leads = self.alias(**lowered)
+        lower-cased copies of the names and email (SEARCH_KEYS), which hold every column the
+        search and the list's counts need: a search stays fast with 100,000 leads. The CV words
+        are looked up in the leads that have CV text only (a partial index lists them)."""
+        leads = self
         for word in query.split()[:10]:
-            # SQLite's LOWER() (and PostgreSQL's in the C locale) lower-cases A-Z only: "Özdemir"
-            # stays "Özdemir" there. Look for both spellings of the word, so that a name typed
-            # as it is written is found whatever the database does.
-            spellings = {word.lower(), _lower_ascii_only(word)}
-            names = reduce(
-                or_,
-                (
-                    _starts_with(f"{field}_lower", spelling)
-                    for field in SEARCH_FIELDS
-                    for spelling in spellings
-                ),
-            )
+            prefix = word.lower()
+            names = reduce(or_, (_starts_with(key, prefix) for key in SEARCH_KEYS.values()))
             cv_words = cv_search_text(word).strip()
             if not cv_words:
                 leads = leads.filter(names)
@@ -75,7 +65,7 @@ class LeadQuerySet(models.QuerySet):
                 # PostgreSQL cannot answer "a name matches OR id IN (subquery)" from the name
                 # indexes: it would read the whole table. The union of the two keeps both on
                 # their indexes (SQLite, the other way round, is faster with the OR).
-                by_name = Lead.objects.alias(**lowered).filter(names).order_by().values("pk")
+                by_name = Lead.objects.filter(names).order_by().values("pk")
                 leads = leads.filter(pk__in=by_name.union(_cv_words_start_with(cv_words)))
             else:
                 leads = leads.filter(names | Q(pk__in=_cv_words_start_with(cv_words)))
@@ -104,7 +94,13 @@ class LeadQuerySet(models.QuerySet):
         return counts
 
 
-SEARCH_FIELDS = ("first_name", "last_name", "email")
+# Field -> its lower-cased copy, kept by Lead.save() (and fill_search_keys()) for search().
+# Python lower-cases every letter; SQLite's LOWER() (and PostgreSQL's in the C locale) only A-Z.
+SEARCH_KEYS = {
+    "first_name": "search_first_name",
+    "last_name": "search_last_name",
+    "email": "search_email",
+}
 PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_has_resume_or_cv"}
 STATE_COUNTS_CACHE_KEY = "leads:counts-by-state"
 # Bounds how long a count can lag if a write and a recount race (see leads/signals.py).
@@ -132,10 +128,6 @@ WORD = re.compile(r"\w+")
 
 def stale_cutoff():
     return timezone.now() - datetime.timedelta(days=settings.STALE_LEAD_DAYS)
-
-
-def _lower_ascii_only(text):
-    return "".join(char.lower() if char.isascii() else char for char in text)
 
 
 def _starts_with(lookup, prefix):
@@ -187,16 +179,27 @@ class Lead(models.Model):
     # The words of an uploaded PDF, DOCX or TXT CV (leads/cv_text.py), as cv_search_text() keeps
     # them, for search.
     cv_text = models.TextField("words of the CV", blank=True, editable=False)
+    # For search(): see SEARCH_KEYS.
+    search_first_name = models.CharField(max_length=100, editable=False, default="")
+    search_last_name = models.CharField(max_length=100, editable=False, default="")
+    search_email = models.CharField(max_length=254, editable=False, default="")
 
     objects = LeadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # For search(): prefix ranges on the lower-cased names (the email's unique index on
-            # Lower("email") serves the email).
-            models.Index(Lower("first_name"), name="lead_first_name_lower_idx"),
-            models.Index(Lower("last_name"), name="lead_last_name_lower_idx"),
+            # For search(): a prefix range on each lower-cased copy, with the other copies, the
+            # state and the date in the same index, so that matching, counting per state and
+            # sorting read no table rows (SQLite combines the three with a multi-index OR).
+            *(
+                models.Index(fields=[key, *others, "state", "created_at"], name=f"lead_{key}_idx")
+                for key, others in [
+                    ("search_first_name", ["search_last_name", "search_email"]),
+                    ("search_last_name", ["search_first_name", "search_email"]),
+                    ("search_email", ["search_first_name", "search_last_name"]),
+                ]
+            ),
             models.Index(fields=["id"], condition=~Q(cv_text=""), name="lead_with_cv_text_idx"),
             # For the dashboard: the leads needing attention (pending, created before a date)
             # and the reached-out leads' count and latest date, read from the indexes alone.
@@ -238,8 +241,13 @@ class Lead(models.Model):
         if new_upload or not self.cv:
             # A new CV's words are read once it is stored (store_cv_words(), after the commit).
             self.cv_text = ""
-        if update_fields is not None and "cv" in update_fields:
-            kwargs["update_fields"] = [*update_fields, "cv_text"]
+        self.fill_search_keys()
+        if update_fields is not None:
+            kwargs["update_fields"] = [
+                *update_fields,
+                *(SEARCH_KEYS[name] for name in update_fields if name in SEARCH_KEYS),
+                *(["cv_text"] if "cv" in update_fields else []),
+            ]
         # A check before saving can lose a race to a concurrent request; the database constraint
         # cannot. Save in a savepoint so the caller's transaction stays usable after a refusal.
         try:
@@ -264,6 +272,11 @@ class Lead(models.Model):
 
     def get_absolute_url(self):
         return reverse("leads:lead_detail", args=[self.pk])
+
+    def fill_search_keys(self):
+        """Set the lower-cased copies that search() reads (save() calls this; bulk inserts must)."""
+        for name, key in SEARCH_KEYS.items():
+            setattr(self, key, (getattr(self, name) or "").lower())
 
     @property
     def full_name(self):

@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from leads.models import DuplicateEmail, Lead
 
@@ -177,3 +178,25 @@ def test_search_finds_accented_names_typed_as_written(query):
 def test_the_migrations_match_the_models():
     # A model change without its migration would leave deployed databases behind the code.
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_search_keys_migration_fills_in_the_leads_already_stored():
+    before = ("leads", "0005_attorneys_notes_and_history_permissions")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old_lead = executor.loader.project_state([before]).apps.get_model("leads", "Lead")
+    old_lead.objects.create(
+        first_name="ÖZLEM", last_name="Çelik", email="Ozlem@example.com", resume="Resume"
+    )
+
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # 0006_search_keys, and any later
+
+    lead = Lead.objects.get()
+    assert (lead.search_first_name, lead.search_last_name, lead.search_email) == (
+        "özlem",
+        "çelik",
+        "ozlem@example.com",
+    )
+    assert list(Lead.objects.search("özl ÇEL")) == [lead]
