@@ -9,7 +9,9 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture(autouse=True)
 def test_settings(settings, tmp_path):
-    # Tests do not run collectstatic, and CVs go to a throwaway folder.
+    # Tests do not run collectstatic (nor scan what `make serve` or `make bench` collected: every
+    # test client's WhiteNoise would), and CVs go to a throwaway folder.
+    settings.STATIC_ROOT = None
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
