@@ -197,6 +197,7 @@ def main():
     list_env, list_token_header, cookie_header = prepare(base_env, work / "lists.sqlite3")
 
     results = []
+    exports = []
 
     def measure(name, server, path, target_name, script=None, headers=(), extra_env=None):
         run_env = {**env, **(extra_env or {})}
@@ -208,17 +209,20 @@ def main():
         results.append(result)
         r = result
         print(
-            f"  {name:<34} {target_name:<9} {r['rps']:>8.0f} req/s  p50 {r['p50']:>7.1f} ms"
+            f"  {name:<34} {target_name:<11} {r['rps']:>8.0f} req/s  p50 {r['p50']:>7.1f} ms"
             f"  p99 {r['p99']:>7.1f} ms  errors {r['errors']:>4}  RSS {r['rss']:.0f} MB",
             flush=True,
         )
 
-    print("Scenarios 1 and 2: project and baseline", flush=True)
-    for target_name, app, table, db in (
-        ("project", "leads_dashboard.wsgi:application", "leads_lead", env["SQLITE_PATH"]),
-        ("baseline", "bench.baseline_app:application", "lead", env["BASELINE_DB"]),
+    print("Scenarios 1 and 2: project, Django floor and baseline", flush=True)
+    floor = "bench.django_floor_app:application"
+    for target_name, app, table, db, app_env in (
+        ("project", "leads_dashboard.wsgi:application", "leads_lead", env["SQLITE_PATH"], {}),
+        ("floor", floor, "leads_lead", env["SQLITE_PATH"], {}),
+        ("floor+token", floor, "leads_lead", env["SQLITE_PATH"], {"FLOOR_TOKEN_AUTH": "1"}),
+        ("baseline", "bench.baseline_app:application", "lead", env["BASELINE_DB"], {}),
     ):
-        server = Server(app, env)
+        server = Server(app, {**env, **app_env})
         try:
             measure(
                 "1. POST /create",
@@ -227,7 +231,7 @@ def main():
                 target_name,
                 "create.lua",
                 [token_header],
-                {"BENCH_PREFIX": target_name},
+                {"BENCH_PREFIX": target_name.replace("+", "-")},
             )
             measure(
                 "2. GET /get/<id>",
@@ -281,6 +285,14 @@ def main():
                 "project",
                 headers=[cookie_header],
             )
+            measure(
+                f"5. GET /dashboard/ at {size_label}",
+                server,
+                "/dashboard/",
+                "project",
+                headers=[cookie_header],
+            )
+            exports.append(export_once(server, size_label, cookie_header))
         finally:
             server.stop()
 
@@ -293,7 +305,50 @@ def main():
     list_scenarios("large")
 
     print_summary(results, small, options.large)
+    print_exports(exports, small, options.large)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def export_once(server, size_label, cookie_header):
+    """Download the whole list as CSV once: how long it takes and whether the worker's peak
+    memory grows with the number of leads (a streamed export should not)."""
+    rss_before = server.worker_peak_rss_mb()
+    request = urllib.request.Request(
+        server.url + "/leads/export.csv", headers=dict([cookie_header.split(": ", 1)])
+    )
+    started = time.perf_counter()
+    size = lines = 0
+    with urllib.request.build_opener(NoRedirect()).open(request, timeout=600) as response:
+        if response.status != 200:
+            raise RuntimeError(f"the export answers {response.status}, not 200")
+        while chunk := response.read(1 << 16):
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    result = {
+        "scenario": f"6. GET /leads/export.csv at {size_label}",
+        "seconds": time.perf_counter() - started,
+        "mb": size / 1e6,
+        "lines": lines,
+        "rss_before": rss_before,
+        "rss_after": server.worker_peak_rss_mb(),
+    }
+    print(
+        f"  {result['scenario']:<44} {result['seconds']:.1f} s, {result['mb']:.1f} MB, "
+        f"peak worker RSS {result['rss_before']:.0f} -> {result['rss_after']:.0f} MB",
+        flush=True,
+    )
+    return result
+
+
+def print_exports(exports, small, large):
+    print()
+    print(f"{'export (one download)':<36}{'seconds':>9}{'MB':>8}{'lines':>9}  peak worker RSS")
+    for r in exports:
+        label = r["scenario"].replace("small", f"{small:,}").replace("large", f"{large:,}")
+        print(
+            f"{label:<36}{r['seconds']:>9.1f}{r['mb']:>8.1f}{r['lines']:>9}"
+            f"  {r['rss_before']:.0f} MB before -> {r['rss_after']:.0f} MB after"
+        )
 
 
 def print_summary(results, small, large):
@@ -304,12 +359,16 @@ def print_summary(results, small, large):
     )
     for r in results:
         ratio = ""
-        if r["target"] == "project" and (r["scenario"], "baseline") in by_key:
+        if r["target"] != "baseline" and (r["scenario"], "baseline") in by_key:
             base = by_key[(r["scenario"], "baseline")]
-            ratio = f"project/baseline {r['rps'] / base['rps']:.2f} (target >= 0.25)"
+            ratio = f"{r['target']}/baseline {r['rps'] / base['rps']:.2f}"
+            ratio += " (target >= 0.25)" if r["target"] == "project" else " (framework alone)"
         elif r["target"] == "project" and "large" in r["scenario"]:
             small_run = by_key[(r["scenario"].replace("large", "small"), "project")]
-            ratio = f"p50 large/small {r['p50'] / small_run['p50']:.2f} (target <= 2)"
+            ratio = f"p50 large/small {r['p50'] / small_run['p50']:.2f}"
+            # Issue 4's target is for the lists and searches (3 and 4); the dashboard's numbers
+            # are shown for information.
+            ratio += "" if r["scenario"].startswith("5.") else " (target <= 2)"
         label = r["scenario"].replace("small", f"{small:,}").replace("large", f"{large:,}")
         print(
             f"{label + ' [' + r['target'] + ']':<36}{r['rps']:>9.0f}{r['p50']:>9.1f}"
