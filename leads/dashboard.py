@@ -19,6 +19,8 @@ from django.utils.formats import date_format
 from .models import Lead
 
 CHART_WEEKS = 12
+DASHBOARD_CACHE_KEY = "leads:dashboard-numbers"
+DASHBOARD_CACHE_SECONDS = 60
 MEDIAN_CACHE_KEY = "leads:median-time-to-reach-out"
 # A safety net only: the cached median is recomputed as soon as the reached-out leads change.
 MEDIAN_CACHE_SECONDS = 60 * 60
@@ -38,8 +40,8 @@ def dashboard_stats(now=None):
     now = now or timezone.now()
     counts = Lead.objects.cached_counts_by_state()
     lead_list = reverse("leads:lead_list")
-    median = median_time_to_reach_out()
-    weeks = new_leads_per_week(now)
+    numbers = cached_numbers(now)
+    median, weeks = numbers["median"], numbers["weeks"]
     return {
         "states": [
             {
@@ -52,7 +54,7 @@ def dashboard_stats(now=None):
         ],
         "total": sum(counts.values()),
         "lead_list_url": lead_list,
-        "stale_count": Lead.objects.stale().count(),
+        "stale_count": numbers["stale_count"],
         "stale_days": settings.STALE_LEAD_DAYS,
         "attention_url": f"{lead_list}?{urlencode({'attention': 1})}",
         "median_time_to_reach_out": median["duration"],
@@ -62,6 +64,23 @@ def dashboard_stats(now=None):
         "weeks_total": sum(week["count"] for week in weeks),
         "weekly_chart": weekly_chart_svg(weeks),
     }
+
+
+def cached_numbers(now):
+    """The numbers that take queries: leads needing attention, the median time to reach out and
+    the new leads per week. Cached until a lead is saved or deleted (leads/signals.py), and for
+    DASHBOARD_CACHE_SECONDS at most, since leads also start needing attention as time passes."""
+    first_week = week_starts(now)[0]
+    numbers = cache.get(DASHBOARD_CACHE_KEY)
+    if numbers is None or numbers["first_week"] != first_week:
+        numbers = {
+            "first_week": first_week,
+            "stale_count": Lead.objects.stale().count(),
+            "median": median_time_to_reach_out(),
+            "weeks": new_leads_per_week(now),
+        }
+        cache.set(DASHBOARD_CACHE_KEY, numbers, DASHBOARD_CACHE_SECONDS)
+    return numbers
 
 
 def median_time_to_reach_out():

@@ -3,20 +3,23 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from .dashboard import DASHBOARD_CACHE_KEY
 from .models import STATE_COUNTS_CACHE_KEY, Lead, delete_cv_file_on_commit
 
 
 @receiver(post_save, sender=Lead)
 @receiver(post_delete, sender=Lead)
 def forget_state_counts(**kwargs):
-    """Drop the cached per-state counts now and again after the commit, so that a request that
-    recounted before the commit cannot keep an old count (beyond its short expiry)."""
+    """Drop the cached per-state counts and dashboard numbers now and again after the commit, so
+    that a request that recounted before the commit cannot keep an old count (beyond its short
+    expiry)."""
     forget_cached_counts()
 
 
 def forget_cached_counts():
-    cache.delete(STATE_COUNTS_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(STATE_COUNTS_CACHE_KEY))
+    keys = [STATE_COUNTS_CACHE_KEY, DASHBOARD_CACHE_KEY]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 @receiver(post_delete, sender=Lead)

@@ -276,3 +276,20 @@ def test_the_query_count_does_not_grow_with_the_leads(
         dashboard_stats()
     with django_assert_max_num_queries(7):
         attorney_client.get(DASHBOARD)
+
+
+def test_the_numbers_are_cached_until_a_lead_changes(attorney_client, attorney):
+    lead = LeadFactory(created_at=timezone.now() - dt.timedelta(days=10))
+    assert attorney_client.get(DASHBOARD).context["stale_count"] == 1
+    with CaptureQueriesContext(connection) as queries:
+        attorney_client.get(DASHBOARD)
+    # The cached numbers: no counting, no median, no weeks.
+    assert not any("COUNT" in query["sql"] for query in queries.captured_queries)
+
+    lead.set_state(Lead.State.REACHED_OUT, by=attorney)
+    response = attorney_client.get(DASHBOARD)
+    assert response.context["stale_count"] == 0
+    assert response.context["reached_out_measured"] == 1
+    assert response.context["weeks_total"] == 1
+    LeadFactory()
+    assert attorney_client.get(DASHBOARD).context["weeks_total"] == 2
