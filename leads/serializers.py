@@ -2,11 +2,13 @@
 every rule about what a valid lead is comes from the Lead model."""
 
 import copy
+import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
@@ -245,6 +247,21 @@ DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
 
+class EdgeDateTimeField(serializers.DateTimeField):
+    """A date-time filter where a time too early or too late to exist in UTC (say
+    0001-01-01T00:00+04:45, a valid RFC 3339 date-time) means the earliest or latest time,
+    rather than an error: no lead is that old or that new either way."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except exceptions.ValidationError:
+            if not timezone.is_aware(value):
+                raise
+            edge = datetime.datetime.min if value.year == 1 else datetime.datetime.max
+            return edge.replace(tzinfo=datetime.UTC)
+
+
 class LeadFilterSerializer(serializers.Serializer):
     """The query parameters of GET /get. Invalid values are refused (400), never ignored."""
 
@@ -274,10 +291,10 @@ class LeadFilterSerializer(serializers.Serializer):
         max_length=254,
         help_text="Exact email address, in any case.",
     )
-    created_after = serializers.DateTimeField(
+    created_after = EdgeDateTimeField(
         required=False, help_text="Leads created at or after this time (a date means midnight)."
     )
-    created_before = serializers.DateTimeField(
+    created_before = EdgeDateTimeField(
         required=False, help_text="Leads created before this time (a date means midnight)."
     )
     ordering = serializers.ChoiceField(

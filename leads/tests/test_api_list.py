@@ -184,6 +184,22 @@ def test_it_filters_by_creation_time(attorney_client):
 
 
 @pytest.mark.parametrize(
+    "params, everyone",
+    [
+        # Valid RFC 3339 date-times that fall outside the years 1-9999 in UTC.
+        ({"created_after": "0001-01-01T00:00:51.5+04:45"}, True),
+        ({"created_before": "0001-01-01T00:00:00+01:00"}, False),
+        ({"created_after": "9999-12-31T23:59:59-05:00"}, False),
+        ({"created_before": "9999-12-31T23:59:59-05:00"}, True),
+    ],
+)
+def test_a_time_beyond_the_calendar_in_utc_is_its_edge(attorney_client, lead, params, everyone):
+    response = attorney_client.get(URL, params)
+    assert response.status_code == 200, response.content
+    assert emails(response) == ([lead.email] if everyone else [])
+
+
+@pytest.mark.parametrize(
     "ordering, expected",
     [
         ("last_name", ["a", "b", "c"]),
