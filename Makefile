@@ -20,35 +20,38 @@ $(VENV)/installed-dev: $(VENV)/installed requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The processes of a Procfile (web, worker), with the virtualenv's commands first on the PATH.
+PROCESSES = HOST=$(HOST) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -p $(PORT) -f
+
 db: $(VENV)/installed
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
-## run: install, migrate and start the development server on SQLite
+## run: install, migrate and start the app on SQLite: the development server and the worker
 run: db
 	@echo
 	@echo "Leads Dashboard: http://$(HOST):$(PORT)/ (intake form), http://$(HOST):$(PORT)/leads/ (attorneys)"
 	@echo "Create the first attorney account with:"
 	@echo "    $(BIN)/python manage.py create_attorney you@yourfirm.example"
 	@echo
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=true $(PROCESSES) Procfile.dev
 
-## serve: production mode (DEBUG off) under gunicorn
+## serve: production mode (DEBUG off): gunicorn and the worker, from the Procfile
 serve: db
 	@if [ -z "$$SECRET_KEY" ] && ! grep -qs '^SECRET_KEY=' .env; then \
 		echo "make serve runs with DEBUG off: set SECRET_KEY (environment or .env), see README"; exit 1; fi
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn leads_dashboard.wsgi --workers 2 --bind $(HOST):$(PORT) --access-logfile -
+	$(PROCESSES) Procfile
 
-## test: install the dev requirements, lint, run the whole suite on SQLite
+## test: install the dev requirements, lint, run the whole suite on SQLite (and a throwaway
+## Redis server for the tests of the Redis task queue)
 test: $(VENV)/installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	scripts/with-redis $(BIN)/pytest
 
 ## test-postgres: the same suite against a throwaway PostgreSQL server
 test-postgres: $(VENV)/installed-dev
-	scripts/with-postgres $(BIN)/pytest
+	scripts/with-postgres scripts/with-redis $(BIN)/pytest
 
 ## check-deploy: Django's deployment checklist with production-like settings
 check-deploy: $(VENV)/installed

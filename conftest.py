@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
 
 from leads.models import Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory, UserFactory
@@ -20,6 +21,8 @@ def test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.INTAKE_RATE_LIMIT = ""
     settings.ATTORNEY_EMAIL = "intake@firm.example"
+    # A failed task is queued again at once, so that one worker run goes through every attempt.
+    settings.TASK_RETRY_SECONDS = 0
     # Each test starts with no remembered permission sets (user ids are reused between tests).
     caches["permissions"].clear()
     storage = Lead._meta.get_field("cv").storage
@@ -29,6 +32,19 @@ def test_settings(settings, tmp_path):
     yield settings
     for key in ("base_location", "location"):
         storage.__dict__.pop(key, None)
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """Run the background tasks queued so far, as `manage.py worker --burst` does, in this
+    process (so that emails land in mail.outbox)."""
+    # Between tasks the worker closes database connections that are unusable or in a
+    # transaction, as Django does after a request. A test runs in a transaction, so that would
+    # end it: Django's test client skips that step for requests too.
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+    return lambda: call_command("worker", "--burst", verbosity=0)
 
 
 @pytest.fixture

@@ -160,7 +160,6 @@ def prepare(base_env, db_path):
     the attorney's token header and session cookie header."""
     env = {**base_env, "SQLITE_PATH": str(db_path)}
     manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "createcachetable")
     manage(env, "seed_leads", "100", "--seed", "1")
     session_key = manage(env, "shell", "-c", SESSION_SNIPPET).splitlines()[-1]
     token = manage(env, "create_api_token", "bench@firm.example")

@@ -7,8 +7,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from django_tasks import TaskResultStatus
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
-from . import history
+from . import services
 from .exports import csv_response
 from .forms import CVInput
 from .imports import ImportRefused, import_leads
@@ -122,17 +125,8 @@ class LeadAdmin(admin.ModelAdmin):
         return lead.is_stale
 
     def save_model(self, request, lead, form, change):
-        # `lead` already holds the form's values: the history compares with the stored copy.
-        before = history.snapshot(Lead.objects.get(pk=lead.pk)) if change else None
-        # The state goes through the model's methods so that who and when are recorded.
-        new_state = lead.state
-        lead.state = form.initial.get("state", Lead.State.PENDING)
-        super().save_model(request, lead, form, change)
-        if change:
-            history.record_edit(lead, before, Activity.Source.ADMIN, request.user)
-        else:
-            history.record_created(lead, Activity.Source.ADMIN, request.user)
-        lead.set_state(new_state, by=request.user, source=Activity.Source.ADMIN)
+        save = services.change_lead if change else services.create_lead
+        save(lead, source=Activity.Source.ADMIN, actor=request.user)
 
     @admin.action(description="Mark selected leads as reached out", permissions=["change"])
     def mark_reached_out(self, request, queryset):
@@ -149,7 +143,7 @@ class LeadAdmin(admin.ModelAdmin):
     def _set_state(self, request, queryset, state):
         changed = 0
         for lead in queryset.exclude(state=state):
-            lead.set_state(state, by=request.user, source=Activity.Source.ADMIN)
+            services.set_state(lead, state, source=Activity.Source.ADMIN, actor=request.user)
             changed += 1
         label = Lead.State(state).label.lower()
         self.message_user(request, f"{changed} lead(s) marked as {label}.", messages.SUCCESS)
@@ -183,3 +177,32 @@ class LeadAdmin(admin.ModelAdmin):
             "max_size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         }
         return TemplateResponse(request, "admin/leads/lead/import.html", context)
+
+
+# The background tasks queued in the database (leads/tasks.py): django-tasks-db's read-only
+# admin, plus an action to run failed ones again. Tasks queued in Redis (TASKS_URL) are in
+# django-rq's pages instead (Admin > Django-RQ), which can requeue failed jobs.
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    list_display = ["task_name", "status", "arguments", "enqueued_at", "finished_at"]
+    list_filter = ["status", "task_path"]
+    actions = ["run_again"]
+
+    @admin.display(description="Arguments")
+    def arguments(self, result):
+        values = [*result.args_kwargs["args"], *result.args_kwargs["kwargs"].values()]
+        return ", ".join(str(value) for value in values)
+
+    @admin.action(description="Run the selected failed tasks again", permissions=["view"])
+    def run_again(self, request, queryset):
+        failed = queryset.filter(status=TaskResultStatus.FAILED)
+        for result in failed:
+            kwargs = {**result.args_kwargs["kwargs"], "attempt": 1}
+            result.task.enqueue(*result.args_kwargs["args"], **kwargs)
+        count = len(failed)
+        self.message_user(
+            request, f"{count} failed task(s) queued again, from a first attempt.", messages.SUCCESS
+        )

@@ -3,7 +3,6 @@
 Documented for people in the README (from docs/API.md) and for machines at /api/schema/."""
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -15,10 +14,8 @@ from rest_framework import exceptions, generics, permissions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler
 
-from . import history
 from .api_parsers import JSONParser, MultiPartParser, RequestTooLarge
-from .emails import send_new_lead_emails_on_commit
-from .models import Activity, Lead, Note
+from .models import Lead, Note
 from .serializers import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -147,12 +144,6 @@ class LeadCreateView(generics.CreateAPIView):
             raise exceptions.Throttled(detail="Too many submissions. Please try again later.")
         return super().create(request, *args, **kwargs)
 
-    def perform_create(self, serializer):
-        with transaction.atomic():
-            lead = serializer.save()
-            history.record_created(lead, Activity.Source.API, self.request.user)
-        send_new_lead_emails_on_commit(lead, self.request)
-
 
 @extend_schema_view(
     get=extend_schema(
@@ -220,12 +211,3 @@ class LeadUpdateView(generics.UpdateAPIView):
     permission_classes = [CanChangeLeads]
     serializer_class = LeadSerializer
     queryset = Lead.objects.all()
-
-    def perform_update(self, serializer):
-        # The fields and the state are saved in two steps; keep them one change.
-        before = history.snapshot(serializer.instance)
-        with transaction.atomic():
-            lead = serializer.save()
-            history.record_edit(
-                lead, before, Activity.Source.API, serializer.context["request"].user
-            )

@@ -1,44 +1,27 @@
-import logging
+"""The two emails of a new lead, rendered from templates/emails/<name>_subject.txt and
+<name>_body.txt. Only the worker sends them (leads/tasks.py), never a request."""
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 
-from . import history
-
-logger = logging.getLogger(__name__)
-
-
-def send_new_lead_emails_on_commit(lead, request):
-    """Once the lead is committed, confirm to the prospect and notify the attorneys.
-
-    Mail runs after the commit so that a slow or failing mail server can never undo or delay
-    the lead; a failure is logged and the prospect still sees the thank-you page."""
-    detail_url = request.build_absolute_uri(lead.get_absolute_url())
-    transaction.on_commit(lambda: send_new_lead_emails(lead, detail_url))
+# Name -> how the lead's history calls it.
+NEW_LEAD_EMAILS = {
+    "prospect_confirmation": "Confirmation to the prospect",
+    "attorney_notification": "Notification to the attorneys",
+}
 
 
-def send_new_lead_emails(lead, detail_url):
-    context = {"lead": lead, "detail_url": detail_url, "firm_name": settings.FIRM_NAME}
-    history.record_emails(
-        lead,
-        {
-            "Confirmation to the prospect": _send("prospect_confirmation", context, [lead.email]),
-            "Notification to the attorneys": _send(
-                "attorney_notification", context, [settings.ATTORNEY_EMAIL]
-            ),
-        },
-    )
-
-
-def _send(template, context, recipients):
+def send_new_lead_email(name, lead, site_url):
+    """Send email `name` about `lead`, with a link to the lead's page on `site_url`. Raises
+    whatever the mail server's connection raises."""
+    context = {
+        "lead": lead,
+        "detail_url": site_url.rstrip("/") + lead.get_absolute_url(),
+        "firm_name": settings.FIRM_NAME,
+    }
+    recipients = [lead.email] if name == "prospect_confirmation" else [settings.ATTORNEY_EMAIL]
     # A subject is one line, whatever the template and the data put in it.
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"emails/{template}_body.txt", context)
-    try:
-        send_mail(subject, body, None, recipients)
-    except Exception:
-        logger.exception("Could not send %s email for lead %s", template, context["lead"].pk)
-        return False
-    return True
+    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
+    body = render_to_string(f"emails/{name}_body.txt", context)
+    send_mail(subject, body, None, recipients)

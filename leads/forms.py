@@ -1,9 +1,7 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import transaction
 
-from . import history
-from .models import Activity, Lead, Note
+from .models import Lead, Note
 from .validators import CV_SIGNATURES
 
 CV_ACCEPT = ",".join(CV_SIGNATURES)
@@ -43,9 +41,8 @@ class IntakeForm(forms.ModelForm):
 
 
 class LeadForm(forms.ModelForm):
-    """The attorneys' form for creating and editing a lead.
-
-    State changes go through Lead.set_state() so that who and when are recorded."""
+    """The attorneys' form for creating and editing a lead. The views save it through
+    leads/services.py, which records who changed the state and when."""
 
     class Meta:
         model = Lead
@@ -54,25 +51,6 @@ class LeadForm(forms.ModelForm):
             "resume": forms.Textarea(attrs={"rows": 10}),
             "cv": CVInput(attrs={"accept": CV_ACCEPT}),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.saved_state = self.instance.state
-
-    def save_by(self, user):
-        """Save, and record in the lead's history who created or changed it."""
-        creating = self.instance.pk is None
-        before = None if creating else history.snapshot(Lead.objects.get(pk=self.instance.pk))
-        new_state = self.instance.state
-        self.instance.state = self.saved_state
-        with transaction.atomic():
-            lead = self.save()
-            if creating:
-                history.record_created(lead, Activity.Source.PAGE, user)
-            else:
-                history.record_edit(lead, before, Activity.Source.PAGE, user)
-            lead.set_state(new_state, by=user, source=Activity.Source.PAGE)
-        return lead
 
 
 class NoteForm(forms.ModelForm):

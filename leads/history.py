@@ -1,8 +1,11 @@
 """A lead's history: who created it and from where, each edit with the fields that changed, each
-state change and unreadable CV (recorded by Lead.set_state() and Lead.store_cv_words()), each note
-and email. Entries are only ever added."""
+state change, note, email and unreadable CV. Entries are only ever added.
 
-from .models import Activity
+Only leads/services.py (a lead's life) and leads/tasks.py (the side work's outcomes) call these."""
+
+from django.db import IntegrityError, transaction
+
+from .models import Activity, Lead
 
 # The fields whose edits are recorded, and how they are named in the history.
 TRACKED_FIELDS = {
@@ -48,23 +51,40 @@ def record_note(note, source):
     return _record(note.lead, Activity.Kind.NOTE_ADDED, source=source, actor=note.author)
 
 
-def record_emails(lead, outcomes):
-    """`outcomes`: description of each email -> whether it was sent. One INSERT for all."""
-    Activity.objects.bulk_create(
-        Activity(
-            lead=lead,
-            kind=Activity.Kind.EMAIL_SENT if sent else Activity.Kind.EMAIL_FAILED,
-            message=description,
-        )
-        for description, sent in outcomes.items()
-    )
+def record_state_change(lead, old_state, source, actor=None):
+    changes = {"State": [Lead.State(old_state).label, lead.get_state_display()]}
+    return _record(lead, Activity.Kind.STATE_CHANGED, source=source, actor=actor, changes=changes)
 
 
-def _record(lead, kind, *, source="", actor=None, changes=None, message=""):
+def recorded(lead_id, key):
+    """Whether a task's outcome is recorded under `key` for the lead (see Activity.key)."""
+    return Activity.objects.filter(lead_id=lead_id, key=key).exists()
+
+
+def record_outcome(lead_id, kind, message, key=""):
+    """Record a background task's outcome; with a `key`, once per lead: a second record under
+    the same key (a task run twice at the same time) is dropped."""
+    try:
+        with transaction.atomic():
+            _record(Lead(pk=lead_id), kind, message=message, key=key)
+    except IntegrityError:
+        # Nothing to record if a second run of the task recorded it meanwhile, or if the lead
+        # was deleted meanwhile.
+        if Lead.objects.filter(pk=lead_id).exists() and not (key and recorded(lead_id, key)):
+            raise
+
+
+def _record(lead, kind, *, source="", actor=None, changes=None, message="", key=""):
     if actor is not None and not actor.is_authenticated:
         actor = None
     return Activity.objects.create(
-        lead=lead, kind=kind, source=source, actor=actor, changes=changes or {}, message=message
+        lead=lead,
+        kind=kind,
+        source=source,
+        actor=actor,
+        changes=changes or {},
+        message=message[: Activity._meta.get_field("message").max_length],
+        key=key,
     )
 
 

@@ -21,10 +21,9 @@ import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
-from . import history
+from . import services
 from .exports import EXPORT_COLUMNS, unneutralise
 from .forms import LeadImportForm
 from .models import Activity, DuplicateEmail, Lead
@@ -200,9 +199,9 @@ def _import_row(line, values, report, seen, dry_run, actor):
     lead_id = None
     if not dry_run:
         try:
-            with transaction.atomic():
-                lead = form.save()
-                history.record_created(lead, Activity.Source.IMPORT, actor)
+            lead = services.create_lead(
+                form.save(commit=False), source=Activity.Source.IMPORT, actor=actor
+            )
         except DuplicateEmail:  # a lead with this email was stored since the form checked
             report.duplicates.append(_duplicate_of_stored(line, email))
             return

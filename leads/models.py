@@ -15,7 +15,6 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from .cv_text import CVTextError, extract_cv_text
 from .validators import validate_cv, validate_no_control_characters
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
@@ -237,9 +236,9 @@ class Lead(models.Model):
         replaced_cv = None
         if self.pk and (update_fields is None or "cv" in update_fields):
             replaced_cv = Lead.objects.filter(pk=self.pk).values_list("cv", flat=True).first()
-        new_upload = bool(self.cv) and not self.cv._committed
+        new_upload = self.has_new_cv()
         if new_upload or not self.cv:
-            # A new CV's words are read once it is stored (store_cv_words(), after the commit).
+            # A new CV's words are read by the worker once it is stored (leads/tasks.py).
             self.cv_text = ""
         self.fill_search_keys()
         if update_fields is not None:
@@ -265,13 +264,13 @@ class Lead(models.Model):
         if replaced_cv and replaced_cv != self.cv.name:
             # A CV is personal data: once replaced or removed, the old file goes too.
             delete_cv_file_on_commit(self.cv.storage, replaced_cv)
-        if new_upload:
-            # Reading a file can take seconds (leads/cv_text.py): not while the transaction
-            # holds the database's write lock, and not at all if the save is rolled back.
-            transaction.on_commit(self.store_cv_words)
 
     def get_absolute_url(self):
         return reverse("leads:lead_detail", args=[self.pk])
+
+    def has_new_cv(self):
+        """A CV file was attached and is not stored yet (save() stores it)."""
+        return bool(self.cv) and not self.cv._committed
 
     def fill_search_keys(self):
         """Set the lower-cased copies that search() reads (save() calls this; bulk inserts must)."""
@@ -322,21 +321,8 @@ class Lead(models.Model):
                 errors.setdefault(target, []).append(item)
             raise ValidationError(errors) from None
 
-    def store_cv_words(self):
-        """Store the words of the lead's CV for search (cv_search_text()); True if it could be
-        read. A CV that cannot be read stays, and the lead's history says why."""
-        name = self.cv.name
-        try:
-            with self.cv.storage.open(name, "rb") as cv:
-                words = cv_search_text(extract_cv_text(cv, name))
-        except (OSError, CVTextError) as error:
-            reason = str(error) if isinstance(error, CVTextError) else "The CV file is missing."
-            Activity.objects.create(lead=self, kind=Activity.Kind.CV_UNREADABLE, message=reason)
-            return False
-        # Unless the CV was replaced or removed since.
-        Lead.objects.filter(pk=self.pk, cv=name).update(cv_text=words)
-        self.cv_text = words
-        return True
+    # The state transitions. leads/services.py calls them (set_state()), recording the change in
+    # the lead's history.
 
     def mark_reached_out(self, by):
         """Record that attorney `by` reached out to this prospect, now."""
@@ -352,25 +338,6 @@ class Lead(models.Model):
         self.reached_out_by = None
         self.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
 
-    def set_state(self, state, by, source=""):
-        """Move to `state` through the methods above, and record the change in the lead's
-        history; a no-op when the state does not change."""
-        if state == self.state:
-            return
-        old_state = self.state
-        with transaction.atomic():
-            if state == self.State.REACHED_OUT:
-                self.mark_reached_out(by)
-            else:
-                self.mark_pending(by)
-            Activity.objects.create(
-                lead=self,
-                kind=Activity.Kind.STATE_CHANGED,
-                source=source,
-                actor=by if by is not None and by.is_authenticated else None,
-                changes={"State": [self.State(old_state).label, self.get_state_display()]},
-            )
-
 
 def normalize_email(email):
     """Trim the address and lower-case its domain, which is case-insensitive by definition."""
@@ -381,7 +348,10 @@ def normalize_email(email):
 
 class Activity(models.Model):
     """One entry of a lead's history. Entries are only ever added (see leads/history.py):
-    no page, endpoint or admin form changes or deletes one."""
+    no page, endpoint or admin form changes or deletes one.
+
+    The outcome of a background task (an email sent, a CV found unreadable) is recorded under a
+    `key` that a lead can have once, so that a task run twice records (and does) its work once."""
 
     class Kind(models.TextChoices):
         CREATED = "CREATED", "Created"
@@ -413,11 +383,17 @@ class Activity(models.Model):
     # Field label -> [old, new], long text summarised (leads/history.py).
     changes = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=300, blank=True)
+    key = models.CharField(max_length=250, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "activities"
         indexes = [models.Index(fields=["lead", "-created_at", "-id"], name="activity_lead_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "key"], condition=~Q(key=""), name="activity_key_once_per_lead"
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.lead_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
+from . import services
 from .models import Activity, DuplicateEmail, Lead, Note
 from .validators import validate_no_control_characters
 
@@ -167,17 +168,26 @@ class LeadSerializer(serializers.ModelSerializer):
         except DuplicateEmail as error:
             raise validation_error(with_api_names(error)) from None
 
+    def create(self, validated_data):
+        request = self.context["request"]
+        return services.create_lead(
+            Lead(**validated_data),
+            source=Activity.Source.API,
+            actor=request.user,
+            site_url=request.build_absolute_uri("/"),
+        )
+
     def update(self, lead, validated_data):
-        # The state changes through the model's method, which records who and when.
-        new_state = validated_data.pop("state", lead.state)
-        # Write only the fields sent, so that a PATCH cannot put back, from its own copy of the
-        # lead, what a concurrent request changed meanwhile (a state, another field's edit).
+        # Only the fields sent, so that a PATCH cannot put back, from its own copy of the lead,
+        # what a concurrent request changed meanwhile (a state, another field's edit).
         for name, value in validated_data.items():
             setattr(lead, name, value)
-        if validated_data:
-            lead.save(update_fields=[*validated_data, "updated_at"])
-        lead.set_state(new_state, by=self.context["request"].user, source=Activity.Source.API)
-        return lead
+        return services.change_lead(
+            lead,
+            source=Activity.Source.API,
+            actor=self.context["request"].user,
+            fields=list(validated_data),
+        )
 
 
 class NoteSerializer(serializers.ModelSerializer):

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,9 +11,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
-from . import history
+from . import services
 from .dashboard import dashboard_stats
-from .emails import send_new_lead_emails_on_commit
 from .exports import csv_response
 from .forms import IntakeForm, LeadForm, NoteForm
 from .models import Activity, DuplicateEmail, Lead, Note, stale_cutoff
@@ -51,13 +49,14 @@ def intake(request):
             return redirect("leads:thanks")
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    lead = form.save()
-                    history.record_created(lead, Activity.Source.FORM)
+                services.create_lead(
+                    form.save(commit=False),
+                    source=Activity.Source.FORM,
+                    site_url=request.build_absolute_uri("/"),
+                )
             except DuplicateEmail as error:
                 form.add_error(None, error)
             else:
-                send_new_lead_emails_on_commit(lead, request)
                 return redirect("leads:thanks")
     else:
         form = IntakeForm()
@@ -175,9 +174,7 @@ def lead_add_note(request, pk):
     form = NoteForm(request.POST, instance=note)
     if not form.is_valid():
         return render(request, "leads/lead_detail.html", _detail_context(lead, form))
-    with transaction.atomic():
-        form.save()
-        history.record_note(note, Activity.Source.PAGE)
+    services.add_note(form.save(commit=False), source=Activity.Source.PAGE)
     messages.success(request, "Note added.")
     return redirect(lead)
 
@@ -188,7 +185,9 @@ def lead_create(request):
     form = LeadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            lead = form.save_by(request.user)
+            lead = services.create_lead(
+                form.save(commit=False), source=Activity.Source.PAGE, actor=request.user
+            )
         except DuplicateEmail as error:
             form.add_error(None, error)
         else:
@@ -204,7 +203,9 @@ def lead_edit(request, pk):
     form = LeadForm(request.POST or None, request.FILES or None, instance=lead)
     if request.method == "POST" and form.is_valid():
         try:
-            lead = form.save_by(request.user)
+            lead = services.change_lead(
+                form.save(commit=False), source=Activity.Source.PAGE, actor=request.user
+            )
         except DuplicateEmail as error:
             form.add_error(None, error)
         else:
@@ -218,7 +219,7 @@ def _state_change_view(state, message):
     @attorney_required("leads.change_lead")
     def view(request, pk):
         lead = _get_lead_or_404(pk)
-        lead.set_state(state, by=request.user, source=Activity.Source.PAGE)
+        services.set_state(lead, state, source=Activity.Source.PAGE, actor=request.user)
         messages.success(request, message.format(name=lead.full_name))
         return redirect(lead)
 

@@ -7,6 +7,7 @@ HTTPS=true.
 
 import datetime
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,7 +19,9 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=False)
+# `manage.py runserver` is the development server: debug mode unless DEBUG says otherwise (with
+# DEBUG off, pages would need `collectstatic` first). Everything else defaults to production.
+DEBUG = env.bool("DEBUG", default=sys.argv[1:2] == ["runserver"])
 # The fallback key is only fit for development: `check --deploy` flags it (security.W009).
 SECRET_KEY = env.str(
     "SECRET_KEY", default="django-insecure-development-key-do-not-use-in-production"
@@ -41,6 +44,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "leads",
 ]
 
@@ -130,6 +135,24 @@ CACHES["permissions"] = {
 # django_ratelimit only knows memcached and django-redis as atomic; AtomicDatabaseCache makes
 # incr() atomic itself (see leads/cache.py) and Django's RedisCache increments atomically.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# Background tasks (leads/tasks.py: the emails of a new lead, reading a CV's words) on Django's
+# Tasks API, through the django-tasks backport. By default they are queued in the database (no
+# extra server); TASKS_URL=redis://... queues them in Redis, for several app hosts. Either way
+# `manage.py worker` runs them (the Procfile's `worker`).
+TASKS_URL = env.str("TASKS_URL", default="")
+if TASKS_URL:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": TASKS_URL}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+# A failed task is tried again after TASK_RETRY_SECONDS, then 4 times longer each time, up to
+# TASK_MAX_ATTEMPTS attempts in all (by default 30 s, 2 min, 8 min, 32 min: a mail server down
+# for most of an hour loses nothing).
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
+TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=30)
 
 # Anonymous intake submissions (the public form and POST /create) allowed per client IP, as
 # "count/period" (s, m, h, d). Empty disables the limit.

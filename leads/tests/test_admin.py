@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from leads import history
+from leads import services
 from leads.models import Activity, Lead, Note
 
 from .factories import LeadFactory
@@ -116,9 +116,9 @@ def test_change_form_does_not_link_to_the_cv_file(attorney_client):
     assert lead.cv.name not in html
 
 
-def test_the_history_and_notes_are_shown_read_only(attorney_client, attorney, lead):
-    history.record_created(lead, Activity.Source.FORM)
-    lead.set_state(Lead.State.REACHED_OUT, by=attorney, source=Activity.Source.PAGE)
+def test_the_history_and_notes_are_shown_read_only(attorney_client, attorney):
+    lead = services.create_lead(LeadFactory.build(), source=Activity.Source.FORM)
+    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     Note.objects.create(lead=lead, author=attorney, body="Called, left a voicemail.")
     response = attorney_client.get(reverse("admin:leads_lead_change", args=[lead.pk]))
 

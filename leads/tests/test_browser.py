@@ -76,7 +76,7 @@ def screenshot(page, name):
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
-def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mailoutbox):
+def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mailoutbox, run_worker):
     attorney = AttorneyFactory(
         username="attorney@firm.example", first_name="Alex", last_name="Counsel"
     )
@@ -106,6 +106,13 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
     lead = Lead.objects.get(email="amara.okafor@example.com")
     assert lead.state == Lead.State.PENDING
     assert lead.cv.name.endswith(".pdf")
+    # The thank-you page came before any email was sent or the CV read: the worker does that.
+    assert mailoutbox == []
+    run_worker()
+    assert [message.to for message in mailoutbox] == [
+        ["amara.okafor@example.com"],
+        ["intake@firm.example"],
+    ]
 
     # An attorney signs in, finds the lead by search and marks it reached out.
     page.goto(live_server.url + "/leads/")
@@ -157,7 +164,7 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
         submitted = now - datetime.timedelta(days=(n * 37) % 80, hours=n)
         earlier = LeadFactory(first_name="Sample", last_name=f"Prospect{n}", created_at=submitted)
         if n % 3:
-            earlier.set_state(Lead.State.REACHED_OUT, by=attorney)
+            earlier.mark_reached_out(by=attorney)
             Lead.objects.filter(pk=earlier.pk).update(
                 reached_out_at=submitted + datetime.timedelta(hours=4 + n % 30)
             )

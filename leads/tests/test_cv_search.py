@@ -1,6 +1,6 @@
 """CV files' text is searched by the list page and GET /get?search=.
 
-A CV's words are read once the lead is committed, so these tests commit (transaction=True)."""
+A CV's words are read by the worker (leads/tasks.py), never by the request that uploads it."""
 
 import io
 
@@ -9,13 +9,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
+from leads import services
 from leads.models import Activity, Lead
 
 from .factories import LeadFactory
 from .test_cv_text import make_docx, make_pdf
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def submit(client, cv, email="prospect@example.com", resume=""):
@@ -34,9 +36,11 @@ def docx(text):
 
 
 @pytest.mark.parametrize("upload", [pdf, docx], ids=["pdf", "docx"])
-def test_the_cv_text_is_found_by_the_list_and_the_api(client, attorney_client, upload):
+def test_the_cv_text_is_found_by_the_list_and_the_api(client, attorney_client, upload, run_worker):
     response = submit(client, upload("Senior Kubernetes engineer at Nordwind GmbH"))
     assert response.status_code == 302
+    assert Lead.objects.get().cv_text == ""  # not read by the request
+    run_worker()
     lead = Lead.objects.get()
     assert " kubernetes engineer at nordwind gmbh " in lead.cv_text
 
@@ -47,10 +51,11 @@ def test_the_cv_text_is_found_by_the_list_and_the_api(client, attorney_client, u
     assert attorney_client.get("/get", {"search": "cobol"}).json()["results"] == []
 
 
-def test_an_unreadable_cv_is_kept_and_the_failure_recorded(client):
+def test_an_unreadable_cv_is_kept_and_the_failure_recorded(client, run_worker):
     broken = SimpleUploadedFile("cv.pdf", b"%PDF-1.4 this is not really a PDF")
     response = submit(client, broken)
     assert response.status_code == 302
+    run_worker()
     lead = Lead.objects.get()
     assert lead.cv and lead.cv_text == ""
     entry = lead.activities.get(kind=Activity.Kind.CV_UNREADABLE)
@@ -60,15 +65,20 @@ def test_an_unreadable_cv_is_kept_and_the_failure_recorded(client):
     assert kinds.index(Activity.Kind.CV_UNREADABLE) < kinds.index(Activity.Kind.CREATED)
 
 
-def test_a_rolled_back_save_reads_no_cv(attorney):
+def test_a_rolled_back_save_queues_no_cv_reading(attorney, run_worker):
     with pytest.raises(RuntimeError), transaction.atomic():
-        LeadFactory(cv=pdf("Never committed"))
+        lead = LeadFactory.build(cv=pdf("Never committed"))
+        services.create_lead(lead, source=Activity.Source.PAGE, actor=attorney)
+        assert DBTaskResult.objects.count() == 1
         raise RuntimeError
+    assert not DBTaskResult.objects.exists()
+    run_worker()
     assert not Activity.objects.exists()
 
 
-def test_replacing_or_removing_the_cv_replaces_its_text(attorney_client, client):
+def test_replacing_or_removing_the_cv_replaces_its_text(attorney_client, client, run_worker):
     submit(client, pdf("Welder"), resume="Some resume")
+    run_worker()
     lead = Lead.objects.get()
     data = {
         "first_name": lead.first_name,
@@ -79,6 +89,7 @@ def test_replacing_or_removing_the_cv_replaces_its_text(attorney_client, client)
     }
     edit = reverse("leads:lead_edit", args=[lead.pk])
     attorney_client.post(edit, {**data, "cv": docx("Carpenter")})
+    run_worker()
     lead.refresh_from_db()
     assert lead.cv_text == " carpenter "
     attorney_client.post(edit, {**data, "cv-clear": "on"})
@@ -100,18 +111,19 @@ def test_replacing_or_removing_the_cv_replaces_its_text(attorney_client, client)
         ("ana cobol", False),
     ],
 )
-def test_cv_words_match_by_their_start(client, attorney_client, query, found):
+def test_cv_words_match_by_their_start(client, attorney_client, query, found, run_worker):
     text = "Kubernetes (C++) with English-speaking clients; referee: O'Brien, MÜLLER GmbH"
     submit(client, docx(text))
+    run_worker()
     results = attorney_client.get("/get", {"search": query}).json()["results"]
     assert bool(results) is found
 
 
-def test_the_command_reads_the_cvs_stored_before_cv_search(client, attorney_client):
+def test_the_command_reads_the_cvs_stored_before_cv_search(client, attorney_client, run_worker):
     submit(client, pdf("Paralegal in Porto"))
     unreadable = SimpleUploadedFile("cv.pdf", b"%PDF-1.4 not a real PDF")
     submit(client, unreadable, email="other@example.com", resume="Some resume")
-    Lead.objects.update(cv_text="")  # as before CV search existed
+    DBTaskResult.objects.all().delete()  # as before CV search existed
     updated_at = dict(Lead.objects.values_list("pk", "updated_at"))
 
     out, err = io.StringIO(), io.StringIO()

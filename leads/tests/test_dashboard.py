@@ -286,7 +286,7 @@ def test_the_numbers_are_cached_until_a_lead_changes(attorney_client, attorney):
     # The cached numbers: no counting, no median, no weeks.
     assert not any("COUNT" in query["sql"] for query in queries.captured_queries)
 
-    lead.set_state(Lead.State.REACHED_OUT, by=attorney)
+    lead.mark_reached_out(by=attorney)
     response = attorney_client.get(DASHBOARD)
     assert response.context["stale_count"] == 0
     assert response.context["reached_out_measured"] == 1

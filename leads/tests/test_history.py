@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from leads import services
 from leads.models import Activity, Lead
 
 from .factories import LeadFactory
@@ -27,11 +28,9 @@ def kinds(lead):
     return list(lead.activities.values_list("kind", "source"))
 
 
-def test_the_public_form_records_the_creation_and_the_emails(
-    client, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("leads:intake"), intake_data())
+def test_the_public_form_records_the_creation_and_the_emails(client, run_worker):
+    client.post(reverse("leads:intake"), intake_data())
+    run_worker()
     lead = Lead.objects.get()
     created = lead.activities.get(kind=Kind.CREATED)
     assert created.source == Source.FORM and created.actor is None
@@ -42,13 +41,13 @@ def test_the_public_form_records_the_creation_and_the_emails(
     ]
 
 
-def test_a_failed_email_is_recorded(client, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_failed_email_is_recorded(client, run_worker, monkeypatch):
     def broken_send_mail(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
     monkeypatch.setattr("leads.emails.send_mail", broken_send_mail)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("leads:intake"), intake_data())
+    response = client.post(reverse("leads:intake"), intake_data())
+    run_worker()
     assert response.status_code == 302
     lead = Lead.objects.get()
     assert lead.activities.filter(kind=Kind.EMAIL_FAILED).count() == 2
@@ -144,8 +143,8 @@ def test_state_changes_record_who_and_from_where(attorney_client, attorney, clie
 
 def test_the_detail_page_shows_the_history_newest_first(attorney_client, attorney):
     lead = LeadFactory()
-    lead.set_state(Lead.State.REACHED_OUT, by=attorney, source=Source.PAGE)
-    lead.set_state(Lead.State.PENDING, by=attorney, source=Source.PAGE)
+    services.set_state(lead, Lead.State.REACHED_OUT, source=Source.PAGE, actor=attorney)
+    services.set_state(lead, Lead.State.PENDING, source=Source.PAGE, actor=attorney)
     page = attorney_client.get(reverse("leads:lead_detail", args=[lead.pk])).content.decode()
     history = page[page.index('id="history"') :]
     back_to_pending = history.index("<del>Reached out</del> → <ins>Pending</ins>")

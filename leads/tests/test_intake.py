@@ -1,4 +1,3 @@
-import logging
 import smtplib
 
 import pytest
@@ -7,7 +6,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from leads.models import Lead
+from leads.models import Activity, Lead
 
 from .factories import LeadFactory
 
@@ -57,12 +56,11 @@ def test_it_trims_names(client):
     assert (lead.first_name, lead.last_name) == ("Maria", "Gonzalez")
 
 
-def test_it_sends_confirmation_and_attorney_notification(
-    client, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        post(client)
+def test_it_sends_confirmation_and_attorney_notification(client, run_worker):
+    post(client)
     lead = Lead.objects.get()
+    assert mail.outbox == []  # the worker sends them, not the request
+    run_worker()
     assert len(mail.outbox) == 2
     confirmation, notification = mail.outbox
     assert confirmation.to == ["maria.gonzalez@example.com"]
@@ -71,18 +69,20 @@ def test_it_sends_confirmation_and_attorney_notification(
     assert f"http://testserver/leads/{lead.pk}/" in notification.body
 
 
-def test_mail_failure_keeps_the_lead(
-    client, monkeypatch, caplog, django_capture_on_commit_callbacks
-):
+def test_mail_failure_keeps_the_lead(client, monkeypatch, run_worker, settings):
     def broken_send(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("mail server down")
 
     monkeypatch.setattr("leads.emails.send_mail", broken_send)
-    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
-        response = post(client)
+    response = post(client)
     assert response.status_code == 302
-    assert Lead.objects.count() == 1
-    assert "Could not send prospect_confirmation email" in caplog.text
+    run_worker()
+    lead = Lead.objects.get()
+    failures = lead.activities.filter(kind=Activity.Kind.EMAIL_FAILED)
+    assert sorted(failures.values_list("message", flat=True)) == [
+        f"Confirmation to the prospect (after {settings.TASK_MAX_ATTEMPTS} attempts)",
+        f"Notification to the attorneys (after {settings.TASK_MAX_ATTEMPTS} attempts)",
+    ]
 
 
 @pytest.mark.parametrize(

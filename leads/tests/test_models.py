@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from leads.models import DuplicateEmail, Lead
+from leads import services
+from leads.models import Activity, DuplicateEmail, Lead
 
 from .factories import AttorneyFactory, LeadFactory
 
@@ -102,7 +103,9 @@ def test_set_state_to_same_state_keeps_the_original_record():
     first = AttorneyFactory()
     lead.mark_reached_out(by=first)
     reached_at = lead.reached_out_at
-    lead.set_state(Lead.State.REACHED_OUT, by=AttorneyFactory())
+    services.set_state(
+        lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
+    )
     lead.refresh_from_db()
     assert (lead.reached_out_by, lead.reached_out_at) == (first, reached_at)
 

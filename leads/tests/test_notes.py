@@ -101,16 +101,15 @@ def test_the_api_refuses_notes_to_others(client, outsider, lead):
     assert response.status_code == 403 and b"Confidential" not in response.content
 
 
-def test_notes_never_reach_the_prospect(
-    client, attorney_client, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("leads:intake"),
-            {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com", "resume": "CV"},
-        )
+def test_notes_never_reach_the_prospect(client, attorney_client, run_worker):
+    client.post(
+        reverse("leads:intake"),
+        {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com", "resume": "CV"},
+    )
     lead = LeadFactory._meta.model.objects.get(email="ana@example.com")
     add_note(attorney_client, lead, "Internal: strong case")
+    run_worker()
+    assert len(mail.outbox) == 2
     assert all("Internal: strong case" not in message.body for message in mail.outbox)
     thanks = client.get(reverse("leads:thanks")).content.decode()
     assert "Internal: strong case" not in thanks

@@ -22,6 +22,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
 from leads.models import Activity, Lead, Note
+from leads.tasks import read_cv
 
 from .factories import AttorneyFactory, LeadFactory, UserFactory
 
@@ -167,6 +168,7 @@ def site(db):
     AccessAttempt.objects.create(**attempt, get_data="", post_data="", failures_since_start=1)
     AccessLog.objects.create(**attempt)
     AccessFailureLog.objects.create(**attempt)
+    read_cv.enqueue(lead.pk, lead.cv.name)  # a background task, for the admin's task results
     return Site(lead=lead, users=users, tokens=tokens)
 
 

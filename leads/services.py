@@ -1,0 +1,88 @@
+"""One way in for a lead's life: submit a lead, change it, change its state, add a note.
+
+The intake form, the API, the attorneys' pages, the admin and the CSV import only turn their
+input into a Lead (or a Note) and call one of these. Each call is one transaction that saves,
+records the lead's history (leads/history.py) and queues the side work (leads/tasks.py), so a
+rule added here holds for every entry point. Nothing else writes history or queues emails.
+"""
+
+from django.db import transaction
+
+from . import history, tasks
+from .emails import NEW_LEAD_EMAILS
+from .models import Activity, Lead
+
+# A prospect's own submission is confirmed to them and announced to the attorneys; a lead that
+# attorneys enter themselves (pages, admin, import) is not.
+PROSPECT_SOURCES = {Activity.Source.FORM, Activity.Source.API}
+# What change_lead() saves unless told otherwise; the state goes through set_state().
+CHANGEABLE_FIELDS = ["first_name", "last_name", "email", "resume", "cv"]
+
+
+def create_lead(lead, *, source, actor=None, site_url=""):
+    """Store the new, validated `lead`, coming from `source` (an Activity.Source), entered by
+    `actor` (a user, or None for a prospect). A lead starts pending; one entered as reached out
+    moves there through set_state(), which records who and when.
+
+    A prospect's submission queues the two emails, whose links point to `site_url` (the address
+    the prospect used, e.g. request.build_absolute_uri("/")). A CV file queues its reading.
+    Raises DuplicateEmail, storing nothing, if another lead has the email."""
+    state = lead.state
+    lead.state = Lead.State.PENDING
+    with transaction.atomic():
+        new_cv = lead.has_new_cv()
+        lead.save()
+        history.record_created(lead, source, actor)
+        _change_state(lead, Lead.State.PENDING, state, source, actor)
+        if new_cv:
+            tasks.enqueue_with_lead(tasks.read_cv, lead.pk, lead.cv.name)
+        if source in PROSPECT_SOURCES:
+            for name in NEW_LEAD_EMAILS:
+                tasks.enqueue_with_lead(tasks.send_lead_email, lead.pk, name, site_url)
+    return lead
+
+
+def change_lead(lead, *, source, actor=None, fields=None):
+    """Save the validated changes to `lead`: every changeable field and its state, or only
+    `fields` (the state only if it is one of them), so that a partial change cannot put back
+    what a concurrent one changed. Records the edit and the state change, queues the reading of
+    a new CV. Raises DuplicateEmail, changing nothing, if another lead has the email."""
+    fields = CHANGEABLE_FIELDS + ["state"] if fields is None else fields
+    with transaction.atomic():
+        stored = Lead.objects.get(pk=lead.pk)
+        before = history.snapshot(stored)
+        new_cv = lead.has_new_cv()
+        saved = [name for name in fields if name != "state"]
+        if saved:
+            lead.save(update_fields=[*saved, "updated_at"])
+        history.record_edit(lead, before, source, actor)
+        if new_cv:
+            tasks.enqueue_with_lead(tasks.read_cv, lead.pk, lead.cv.name)
+        if "state" in fields:
+            _change_state(lead, stored.state, lead.state, source, actor)
+    return lead
+
+
+def set_state(lead, state, *, source, actor):
+    """Move `lead` to `state` (a Lead.State), recording who and when; nothing happens if it is
+    in that state already."""
+    with transaction.atomic():
+        _change_state(lead, lead.state, state, source, actor)
+
+
+def add_note(note, *, source):
+    """Store the validated `note` (its lead and author set) and record it in the history."""
+    with transaction.atomic():
+        note.save()
+        history.record_note(note, source)
+    return note
+
+
+def _change_state(lead, old_state, new_state, source, actor):
+    if new_state == old_state:
+        return
+    if new_state == Lead.State.REACHED_OUT:
+        lead.mark_reached_out(actor if actor is not None and actor.is_authenticated else None)
+    else:
+        lead.mark_pending()
+    history.record_state_change(lead, old_state, source, actor)

@@ -1,0 +1,106 @@
+"""The side work of a lead, done by the worker (`manage.py worker`), never in a request: the two
+emails of a new lead, and reading the words of a CV for search.
+
+These are tasks of Django's Tasks API (the django-tasks backport: on Django 6 only the imports
+change), queued in the database by default or in Redis (settings.TASKS_URL). leads/services.py
+queues them.
+
+Each task is idempotent: its outcome is recorded in the lead's history under a key the lead can
+have once (Activity.key), and a task that finds its outcome recorded does nothing. A task run
+twice (a retry, a "Run again" from the admin) sends one email and stores the text once.
+
+A task that fails is queued again after a growing delay (retry_later()), TASK_MAX_ATTEMPTS times
+in all. After the last attempt the failure goes in the lead's history and the task ends FAILED,
+with its traceback, in the admin (Task results), which can run it again.
+"""
+
+import datetime
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+from django_tasks_db import DatabaseBackend
+
+from . import history
+from .cv_text import CVTextError, extract_cv_text
+from .emails import NEW_LEAD_EMAILS, send_new_lead_email
+from .models import Activity, Lead, cv_search_text
+
+
+@task()
+def send_lead_email(lead_id, name, site_url, attempt=1):
+    """Send the new-lead email `name` (emails.NEW_LEAD_EMAILS) about lead `lead_id`."""
+    lead = Lead.objects.filter(pk=lead_id).first()
+    if lead is None:
+        return "Not sent: the lead was deleted."
+    key = f"email:{name}"
+    if history.recorded(lead_id, key):
+        return "Already sent."
+    description = NEW_LEAD_EMAILS[name]
+    try:
+        send_new_lead_email(name, lead, site_url)
+    except Exception as error:  # the mail server: refused, timed out, unknown, ...
+        if retry_later(send_lead_email, attempt, lead_id, name, site_url):
+            return f"Attempt {attempt} failed ({error!r}); queued again."
+        history.record_outcome(
+            lead_id, Activity.Kind.EMAIL_FAILED, f"{description} (after {attempt} attempts)"
+        )
+        raise
+    history.record_outcome(lead_id, Activity.Kind.EMAIL_SENT, description, key=key)
+    return "Sent."
+
+
+CV_READ = "Read."
+
+
+@task()
+def read_cv(lead_id, cv_name, attempt=1):
+    """Store the words of the lead's CV `cv_name` for search (Lead.cv_text). A CV that cannot be
+    read (damaged, password-protected, too slow to read) stays, and the lead's history says why.
+    Returns CV_READ, or why the words were not stored."""
+    # Unless the CV was replaced or removed since, or the lead deleted.
+    lead = Lead.objects.filter(pk=lead_id, cv=cv_name).only("cv", "cv_text").first()
+    if lead is None:
+        return "Not read: the CV or its lead is gone."
+    key = f"cv:{cv_name}"
+    if lead.cv_text:
+        return "Already read."
+    if history.recorded(lead_id, key):
+        return "Already found unreadable."
+    try:
+        with lead.cv.storage.open(cv_name, "rb") as cv:
+            words = cv_search_text(extract_cv_text(cv, cv_name))
+    except (CVTextError, FileNotFoundError) as error:
+        reason = str(error) if isinstance(error, CVTextError) else "The CV file is missing."
+        history.record_outcome(lead_id, Activity.Kind.CV_UNREADABLE, reason, key=key)
+        return reason
+    except OSError as error:  # the storage, not the file: worth another try
+        if retry_later(read_cv, attempt, lead_id, cv_name):
+            return f"Attempt {attempt} failed ({error!r}); queued again."
+        raise
+    Lead.objects.filter(pk=lead_id, cv=cv_name).update(cv_text=words)
+    return CV_READ
+
+
+def enqueue_with_lead(task, *args):
+    """Queue `task` as part of the caller's transaction. The database queue stores it in that
+    transaction, so it is queued if and only if the lead's change commits (and a worker cannot
+    see it before). Another queue (Redis) gets it once the transaction has committed."""
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(partial(task.enqueue, *args))
+
+
+def retry_later(task, attempt, *args):
+    """Queue `task` with `args` again for attempt number `attempt + 1`, after a delay that grows
+    4 times each attempt; False, queueing nothing, once it has had TASK_MAX_ATTEMPTS."""
+    if attempt >= settings.TASK_MAX_ATTEMPTS:
+        return False
+    delay = settings.TASK_RETRY_SECONDS * 4 ** (attempt - 1)
+    if delay:
+        task = task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay))
+    task.enqueue(*args, attempt=attempt + 1)
+    return True
