@@ -1,16 +1,17 @@
 """The plain text of an uploaded CV, so that CVs can be searched.
 
 CVs come from the public intake form, so the work done on one is bounded: a hostile file must
-not be able to hold a worker for long or fill its memory. The reading is limited (pages,
-characters, unpacked size) and, since a small crafted PDF can still keep pypdf busy for minutes,
-it runs in a child process that is killed after TIME_LIMIT_SECONDS and may not use more than
-MEMORY_LIMIT_BYTES.
+not be able to hold the background worker (leads/tasks.py) for long or fill its memory. The
+reading is limited (pages, characters, unpacked size) and, since a small crafted PDF can still
+keep pypdf busy for minutes, it runs in a child process that is killed after TIME_LIMIT_SECONDS,
+may not use more than MEMORY_LIMIT_BYTES, and yields the CPU to the web processes (NICENESS).
 """
 
 import codecs
 import io
 import json
 import logging
+import os
 import resource
 import subprocess
 import sys
@@ -22,6 +23,7 @@ MAX_PAGES = 20  # PDF pages read at most
 MAX_CHARACTERS = 50_000  # characters kept at most
 TIME_LIMIT_SECONDS = 10
 MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
+NICENESS = 10  # added to the child's scheduling priority: requests come first
 
 # python-docx unpacks every part of the archive into memory: refuse a zip bomb first. Word
 # files are mostly compressed XML and images, so a 5 MB upload unpacks to far less than this.
@@ -163,6 +165,7 @@ def _child():
     as arguments, {"text": ...} or {"error": ...} as JSON on stdout."""
     memory_limit = int(sys.argv[2])
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    os.nice(NICENESS)
     try:
         answer = {"text": read_cv_text(io.BytesIO(sys.stdin.buffer.read()), "cv" + sys.argv[1])}
     except CVTextError as error:

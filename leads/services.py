@@ -49,7 +49,9 @@ def change_lead(lead, *, source, actor=None, fields=None):
     a new CV. Raises DuplicateEmail, changing nothing, if another lead has the email."""
     fields = CHANGEABLE_FIELDS + ["state"] if fields is None else fields
     with transaction.atomic():
-        stored = Lead.objects.get(pk=lead.pk)
+        # Locked (on PostgreSQL) until the commit, so that two edits of one lead at once are
+        # recorded one after the other, each against what the other left.
+        stored = Lead.objects.select_for_update().get(pk=lead.pk)
         before = history.snapshot(stored)
         new_cv = lead.has_new_cv()
         saved = [name for name in fields if name != "state"]

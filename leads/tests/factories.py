@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 from leads.models import Lead
 
@@ -36,11 +37,12 @@ class AttorneyFactory(UserFactory):
             user.groups.add(attorneys_group())
 
 
-# What the data migrations 0002 and 0005 give the group.
+# What the data migrations 0002, 0005 and 0009 give the group.
 ATTORNEY_PERMISSIONS = [
     *["view_lead", "add_lead", "change_lead", "delete_lead"],
     *["view_activity", "view_note", "add_note"],
 ]
+ATTORNEY_TASK_PERMISSIONS = ["view_dbtaskresult"]
 
 
 def attorneys_group():
@@ -50,7 +52,11 @@ def attorneys_group():
     if created:
         group.permissions.set(
             Permission.objects.filter(
-                content_type__app_label="leads", codename__in=ATTORNEY_PERMISSIONS
+                Q(content_type__app_label="leads", codename__in=ATTORNEY_PERMISSIONS)
+                | Q(
+                    content_type__app_label="django_tasks_database",
+                    codename__in=ATTORNEY_TASK_PERMISSIONS,
+                )
             )
         )
     return group

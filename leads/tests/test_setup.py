@@ -1,0 +1,71 @@
+"""What a newcomer or a deploy recipe types first works: `manage.py migrate` alone, and
+`manage.py runserver` without DEBUG=true."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
+
+from leads.models import Lead
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_alone_creates_the_cache_table(client):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE cache_entries")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("leads", "0007_task_outcome_keys")])
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # as `manage.py migrate` does
+
+    assert "cache_entries" in connection.introspection.table_names()
+    data = {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com", "resume": "CV"}
+    settings.INTAKE_RATE_LIMIT = "5/m"  # the limit's counters live in that table
+    response = client.post(reverse("leads:intake"), data)
+    assert response.status_code == 302
+    assert Lead.objects.filter(email="ana@example.com").exists()
+
+
+def test_runserver_without_debug_serves_the_intake_form(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    env["SQLITE_PATH"] = str(tmp_path / "db.sqlite3")
+    env["STATIC_ROOT"] = str(tmp_path / "static")  # nothing collected, as on a fresh clone
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+                    status, html = page.status, page.read().decode()
+                break
+            except urllib.error.HTTPError as error:  # an answer: the server is up
+                status, html = error.code, error.read().decode()
+                break
+            except OSError:  # not listening yet
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert status == 200
+    assert "Send my information" in html

@@ -1,0 +1,369 @@
+"""The side work of a lead (two emails, reading a CV) runs in the worker, never in a request: on
+the database queue and on Redis (a real redis-server, started by scripts/with-redis).
+
+These tests commit (transaction=True), as production does: the Redis queue gets its tasks once
+the lead's transaction has committed. The worker runs in this process (`manage.py worker
+--burst`), so that emails land in mail.outbox, or reach a real SMTP server where one is named.
+"""
+
+import os
+import smtplib
+import socket
+import threading
+import time
+import urllib.request
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from leads import cv_text
+from leads.models import Activity, Lead
+
+from .test_cv_text import make_pdf
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+Kind = Activity.Kind
+INTAKE = reverse("leads:intake")
+
+
+def form_data(n=0, **overrides):
+    return {
+        "first_name": "Amara",
+        "last_name": "Okafor",
+        "email": f"amara{n}@example.com",
+        "resume": "Registered nurse, 6 years in intensive care.",
+        **overrides,
+    }
+
+
+def api_data(n=0):
+    data = form_data(n)
+    return {name.upper(): value for name, value in data.items()}
+
+
+@pytest.fixture(params=["database", "redis"])
+def queue(request, settings, monkeypatch):
+    """The task queue of the test (the default database queue, or Redis); returns a function
+    that runs the worker once: `manage.py worker --burst`, in this process."""
+    if request.param == "redis":
+        url = os.environ.get("TEST_REDIS_URL")
+        if not url:
+            message = "TEST_REDIS_URL is not set: run the tests with scripts/with-redis (make test)"
+            if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+                pytest.fail(message)
+            pytest.skip(message)
+        # What settings.py does for TASKS_URL.
+        settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq", "django_tasks_rq"]
+        settings.TASKS_URL = url
+        settings.TASKS = {
+            "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
+        }
+        settings.RQ_QUEUES = {"default": {"URL": url}}
+        # Jobs run in the worker's own process (no work horse per job), as with the database.
+        settings.RQ = {**settings.RQ, "WORKER_CLASS": "rq.worker.SimpleWorker"}
+        import django_rq
+
+        redis = django_rq.get_connection("default")
+        redis.flushdb()
+        request.addfinalizer(redis.flushdb)
+    return lambda: call_command("worker", "--burst", verbosity=0)
+
+
+@pytest.fixture
+def hanging_mail_server(settings):
+    """An SMTP server that accepts connections and never answers, as the mail settings' server.
+    Returns the list of connections it accepted."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def accept():
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:  # closed at the end of the test
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = listener.getsockname()
+    settings.EMAIL_TIMEOUT = 1
+    yield accepted
+    listener.close()
+    for accepted_connection in accepted:
+        accepted_connection.close()
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A real SMTP server (aiosmtpd) as the mail settings' server; returns the messages it
+    received, as (recipients, raw message)."""
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            received.append((envelope.rcpt_tos, envelope.content))
+            return "250 Message accepted"
+
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    yield received
+    controller.stop()
+
+
+def test_the_form_and_the_api_answer_without_the_mail_server(queue, client, hanging_mail_server):
+    response = client.post(INTAKE, form_data(1))
+    assert response.status_code == 302
+    response = client.post("/create", api_data(2), content_type="application/json")
+    assert response.status_code == 201
+    # Nobody has even connected to the mail server: the emails wait for the worker.
+    assert hanging_mail_server == []
+    assert Lead.objects.count() == 2
+
+
+def test_the_worker_sends_each_email_once(queue, client):
+    client.post(INTAKE, form_data(1))
+    client.post("/create", api_data(2), content_type="application/json")
+    assert mail.outbox == []
+
+    queue()
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "amara1@example.com",
+        "amara2@example.com",
+        "intake@firm.example",
+        "intake@firm.example",
+    ]
+    queue()  # nothing left to do
+    assert len(mail.outbox) == 4
+    for lead in Lead.objects.all():
+        sent = lead.activities.filter(kind=Kind.EMAIL_SENT).values_list("message", flat=True)
+        assert sorted(sent) == ["Confirmation to the prospect", "Notification to the attorneys"]
+
+
+def test_a_task_run_twice_sends_one_email(queue, client):
+    from leads.tasks import send_lead_email
+
+    client.post(INTAKE, form_data())
+    lead = Lead.objects.get()
+    # As if the queue handed the same task out twice (a requeue, a retry after a lost answer).
+    send_lead_email.enqueue(lead.pk, "prospect_confirmation", "http://testserver/")
+    queue()
+    assert [message.to for message in mail.outbox].count([lead.email]) == 1
+    assert lead.activities.filter(kind=Kind.EMAIL_SENT).count() == 2
+
+
+def test_a_failing_email_is_retried_until_it_is_sent(queue, client, monkeypatch, settings):
+    attempts = []
+    real_send_mail = mail.send_mail
+
+    def flaky_send_mail(*args, **kwargs):
+        attempts.append(args[3])
+        if len(attempts) <= 3:
+            raise smtplib.SMTPServerDisconnected("mail server restarting")
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr("leads.emails.send_mail", flaky_send_mail)
+    client.post(INTAKE, form_data())
+    queue()
+    lead = Lead.objects.get()
+    assert len(attempts) == 5  # 3 failures, then the 2 emails
+    assert len(mail.outbox) == 2
+    assert lead.activities.filter(kind=Kind.EMAIL_SENT).count() == 2
+    assert not lead.activities.filter(kind=Kind.EMAIL_FAILED).exists()
+
+
+def test_an_email_that_keeps_failing_is_recorded_after_the_last_attempt(
+    queue, client, monkeypatch, settings
+):
+    settings.TASK_MAX_ATTEMPTS = 3
+    attempts = []
+
+    def broken_send_mail(*args, **kwargs):
+        attempts.append(args[3])
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("leads.emails.send_mail", broken_send_mail)
+    client.post(INTAKE, form_data())
+    queue()
+    lead = Lead.objects.get()
+    assert len(attempts) == 6  # 3 attempts for each email
+    failures = lead.activities.filter(kind=Kind.EMAIL_FAILED).values_list("message", flat=True)
+    assert sorted(failures) == [
+        "Confirmation to the prospect (after 3 attempts)",
+        "Notification to the attorneys (after 3 attempts)",
+    ]
+
+
+def test_emails_queued_while_the_worker_is_stopped_are_sent_once_it_starts(
+    queue, client, mail_server
+):
+    for n in range(5):
+        assert client.post(INTAKE, form_data(n)).status_code == 302
+    assert mail_server == []  # no worker: nothing sent, nothing lost
+
+    queue()  # the worker starts
+    recipients = sorted(rcpt for rcpt_tos, _ in mail_server for rcpt in rcpt_tos)
+    assert recipients == sorted(
+        [f"amara{n}@example.com" for n in range(5)] + ["intake@firm.example"] * 5
+    )
+    queue()  # and again, say after a restart
+    assert len(mail_server) == 10
+
+
+def test_a_cv_becomes_searchable_after_the_worker_runs(queue, client, admin_client):
+    cv = SimpleUploadedFile("cv.pdf", make_pdf("Intensive care at Lagos University Hospital"))
+    response = client.post(INTAKE, form_data(resume="", cv=cv))
+    assert response.status_code == 302
+    assert admin_client.get("/get", {"search": "lagos"}).json()["count"] == 0
+
+    queue()
+    results = admin_client.get("/get", {"search": "lagos"}).json()["results"]
+    assert [lead["EMAIL"] for lead in results] == ["amara0@example.com"]
+    queue()  # read once
+    assert Lead.objects.get().cv_text == " intensive care at lagos university hospital "
+
+
+def test_an_erased_lead_gets_no_email_and_no_cv_reading(queue, client):
+    cv = SimpleUploadedFile("cv.pdf", make_pdf("Never read"))
+    client.post(INTAKE, form_data(cv=cv))
+    Lead.objects.get().delete()
+    queue()
+    assert mail.outbox == []
+    assert not Activity.objects.exists()
+
+
+# The crafted PDF of the issue: 11 KB, 20 pages sharing one content stream of 900,000 empty
+# text operators. pypdf takes about 10 s a page on it.
+def make_hostile_pdf(pages=20, operators=900_000):
+    import io
+    import zlib
+
+    content = zlib.compress(b"BT /F1 12 Tf " + b"() Tj " * operators + b"ET", 9)
+    kids = b" ".join(b"%d 0 R" % (5 + n) for n in range(pages))
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R"
+        b" /Resources << /Font << /F1 4 0 R >> >> >>"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        *[page] * pages,
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1))
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()
+
+
+def test_a_hostile_pdf_costs_the_worker_not_the_web(live_server, monkeypatch, run_worker):
+    monkeypatch.setattr(cv_text, "TIME_LIMIT_SECONDS", 4)
+    readings = []
+    real_extract = cv_text.extract_cv_text
+    monkeypatch.setattr(
+        "leads.tasks.extract_cv_text",
+        lambda *args: readings.append(threading.current_thread().name) or real_extract(*args),
+    )
+    hostile = make_hostile_pdf()
+    assert len(hostile) < 12_000
+
+    upload = multipart(live_server.url + "/create", api_data(), "cv.pdf", hostile)
+    with urllib.request.urlopen(upload, timeout=30) as response:
+        assert response.status == 201
+    assert readings == []  # the request only stored it
+
+    # While the worker (this thread) reads the PDF, the site answers.
+    answers = []
+
+    reading = DBTaskResult.objects.filter(task_path="leads.tasks.read_cv")
+
+    def visit_home_page_while_the_worker_reads():
+        try:
+            while not reading.filter(status="RUNNING").exists():
+                time.sleep(0.05)
+            with urllib.request.urlopen(live_server.url + "/", timeout=30) as home:
+                answers.append((home.status, reading.get().status))
+        finally:
+            connection.close()  # this thread's
+
+    visitor = threading.Thread(target=visit_home_page_while_the_worker_reads)
+    visitor.start()
+    run_worker()
+    visitor.join()
+    assert answers == [(200, "RUNNING")]
+    unreadable = Activity.objects.get(kind=Kind.CV_UNREADABLE)
+    assert unreadable.message == "Reading the CV took too long, so its text was not kept."
+
+
+def multipart(url, fields, filename, content):
+    boundary = "leads-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="CV"; filename="{filename}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return urllib.request.Request(
+        url, data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+
+
+def test_attorneys_see_failed_tasks_and_run_them_again(
+    client, attorney_client, run_worker, monkeypatch, settings
+):
+    settings.TASK_MAX_ATTEMPTS = 2
+    mail_server_down = True
+    real_send_mail = mail.send_mail
+
+    def send_mail(*args, **kwargs):
+        if mail_server_down:
+            raise ConnectionRefusedError("mail server down")
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr("leads.emails.send_mail", send_mail)
+    client.post(INTAKE, form_data())
+    run_worker()
+    changelist = reverse("admin:django_tasks_database_dbtaskresult_changelist")
+    page = attorney_client.get(changelist, {"status__exact": "FAILED"})
+    assert page.status_code == 200
+    failed = list(page.context["cl"].queryset)
+    assert [result.task_name for result in failed] == ["send_lead_email"] * 2
+
+    mail_server_down = False
+    response = attorney_client.post(
+        changelist, {"action": "run_again", "_selected_action": [result.pk for result in failed]}
+    )
+    assert response.status_code == 302
+    run_worker()
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "amara0@example.com",
+        "intake@firm.example",
+    ]
+    lead = Lead.objects.get()
+    assert lead.activities.filter(kind=Kind.EMAIL_SENT).count() == 2
+    assert lead.activities.filter(kind=Kind.EMAIL_FAILED).count() == 2  # the history stays
