@@ -21,7 +21,8 @@ $(VENV)/installed-dev: $(VENV)/installed requirements-dev.txt
 	touch $@
 
 # The processes of a Procfile (web, worker), with the virtualenv's commands first on the PATH.
-PROCESSES = HOST=$(HOST) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -p $(PORT) -f
+# settings.py reads .env itself: honcho must not let it override the variables given to make.
+PROCESSES = HOST=$(HOST) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -e /dev/null -p $(PORT) -f
 
 db: $(VENV)/installed
 	$(BIN)/python manage.py migrate --noinput

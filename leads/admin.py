@@ -1,10 +1,13 @@
+import functools
+
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_tasks import TaskResultStatus
@@ -180,8 +183,7 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 # The background tasks queued in the database (leads/tasks.py): django-tasks-db's read-only
-# admin, plus an action to run failed ones again. Tasks queued in Redis (TASKS_URL) are in
-# django-rq's pages instead (Admin > Django-RQ), which can requeue failed jobs.
+# admin, plus an action to run failed ones again. Attorneys may view them (migration 0009).
 admin.site.unregister(DBTaskResult)
 
 
@@ -198,11 +200,50 @@ class TaskResultAdmin(DBTaskResultAdmin):
 
     @admin.action(description="Run the selected failed tasks again", permissions=["view"])
     def run_again(self, request, queryset):
-        failed = queryset.filter(status=TaskResultStatus.FAILED)
-        for result in failed:
-            kwargs = {**result.args_kwargs["kwargs"], "attempt": 1}
-            result.task.enqueue(*result.args_kwargs["args"], **kwargs)
-        count = len(failed)
+        # Tasks are idempotent, so running one again is safe; still, each failed result is run
+        # again once, whoever asks twice: it then says by whom and as which task.
+        with transaction.atomic():
+            failed = queryset.select_for_update().filter(
+                status=TaskResultStatus.FAILED, return_value__isnull=True
+            )
+            for result in failed:
+                kwargs = {**result.args_kwargs["kwargs"], "attempt": 1}
+                rerun = result.task.enqueue(*result.args_kwargs["args"], **kwargs)
+                result.return_value = {"run_again_as": rerun.id, "by": request.user.get_username()}
+                result.save(update_fields=["return_value"])
+                self.log_change(request, result, f"Run again as task {rerun.id}.")
         self.message_user(
-            request, f"{count} failed task(s) queued again, from a first attempt.", messages.SUCCESS
+            request,
+            f"{len(failed)} failed task(s) queued again, from a first attempt.",
+            messages.SUCCESS,
         )
+
+
+if apps.is_installed("django_rq"):
+    from django_rq.admin import QueueAdmin
+    from django_rq.models import Dashboard
+
+    @admin.register(Dashboard)
+    class RedisQueueAdmin(QueueAdmin):
+        """django-rq's pages (queues, failed jobs and their requeue), with TASKS_URL. They show
+        jobs' arguments and tracebacks and can empty queues, and django-rq lets any staff user
+        in: here only users with its permission (superusers)."""
+
+        def get_urls(self):
+            return [
+                URLPattern(url.pattern, self._guarded(url.callback), url.default_args, url.name)
+                for url in super().get_urls()
+            ]
+
+        @staticmethod
+        def _guarded(view):
+            @functools.wraps(view)
+            def guarded_view(request, *args, **kwargs):
+                if not request.user.has_perm("django_rq.admin"):
+                    raise PermissionDenied
+                return view(request, *args, **kwargs)
+
+            return guarded_view
+
+        def has_module_permission(self, request):
+            return request.user.has_perm("django_rq.admin")

@@ -55,6 +55,17 @@ def change_lead(lead, *, source, actor=None, fields=None):
         before = history.snapshot(stored)
         new_cv = lead.has_new_cv()
         saved = [name for name in fields if name != "state"]
+        for name in CHANGEABLE_FIELDS:
+            # The caller's copy may be older than the stored lead: what it does not change is
+            # what is stored, so that the history shows only this change.
+            if name not in saved:
+                setattr(lead, name, getattr(stored, name))
+        if "state" not in fields:
+            lead.state = stored.state
+            lead.reached_out_at, lead.reached_out_by_id = (
+                stored.reached_out_at,
+                stored.reached_out_by_id,
+            )
         if saved:
             lead.save(update_fields=[*saved, "updated_at"])
         history.record_edit(lead, before, source, actor)
@@ -67,9 +78,10 @@ def change_lead(lead, *, source, actor=None, fields=None):
 
 def set_state(lead, state, *, source, actor):
     """Move `lead` to `state` (a Lead.State), recording who and when; nothing happens if it is
-    in that state already."""
+    in that state already (say, two attorneys pressed the same button at once)."""
     with transaction.atomic():
-        _change_state(lead, lead.state, state, source, actor)
+        stored = Lead.objects.select_for_update().only("state").get(pk=lead.pk)
+        _change_state(lead, stored.state, state, source, actor)
 
 
 def add_note(note, *, source):

@@ -15,6 +15,7 @@ with its traceback, in the admin (Task results), which can run it again.
 """
 
 import datetime
+import logging
 from functools import partial
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from . import history
 from .cv_text import CVTextError, extract_cv_text
 from .emails import NEW_LEAD_EMAILS, send_new_lead_email
 from .models import Activity, Lead, cv_search_text
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -43,7 +46,7 @@ def send_lead_email(lead_id, name, site_url, attempt=1):
         send_new_lead_email(name, lead, site_url)
     except Exception as error:  # the mail server: refused, timed out, unknown, ...
         if retry_later(send_lead_email, attempt, lead_id, name, site_url):
-            return f"Attempt {attempt} failed ({error!r}); queued again."
+            return f"Attempt {attempt} failed ({type(error).__name__}); queued again."
         history.record_outcome(
             lead_id, Activity.Kind.EMAIL_FAILED, f"{description} (after {attempt} attempts)"
         )
@@ -78,7 +81,7 @@ def read_cv(lead_id, cv_name, attempt=1):
         return reason
     except OSError as error:  # the storage, not the file: worth another try
         if retry_later(read_cv, attempt, lead_id, cv_name):
-            return f"Attempt {attempt} failed ({error!r}); queued again."
+            return f"Attempt {attempt} failed ({type(error).__name__}); queued again."
         raise
     Lead.objects.filter(pk=lead_id, cv=cv_name).update(cv_text=words)
     return CV_READ
@@ -87,11 +90,23 @@ def read_cv(lead_id, cv_name, attempt=1):
 def enqueue_with_lead(task, *args):
     """Queue `task` as part of the caller's transaction. The database queue stores it in that
     transaction, so it is queued if and only if the lead's change commits (and a worker cannot
-    see it before). Another queue (Redis) gets it once the transaction has committed."""
+    see it before). Another queue (Redis) gets it once the transaction has committed; if that
+    queue cannot be reached then, the lead stays stored and the error is logged."""
     if isinstance(task.get_backend(), DatabaseBackend):
         task.enqueue(*args)
     else:
-        transaction.on_commit(partial(task.enqueue, *args))
+        transaction.on_commit(partial(_enqueue_or_log, task, *args))
+
+
+def _enqueue_or_log(task, *args):
+    # After the commit: an exception here would answer 500 for a lead that is stored (and the
+    # prospect's second try would be refused as a duplicate), and skip the tasks after it.
+    try:
+        task.enqueue(*args)
+    except Exception:
+        logger.exception(
+            "Could not queue %s%r: the side work of this lead is lost", task.name, args
+        )
 
 
 def retry_later(task, attempt, *args):

@@ -7,7 +7,6 @@ HTTPS=true.
 
 import datetime
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -19,9 +18,7 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
-# `manage.py runserver` is the development server: debug mode unless DEBUG says otherwise (with
-# DEBUG off, pages would need `collectstatic` first). Everything else defaults to production.
-DEBUG = env.bool("DEBUG", default=sys.argv[1:2] == ["runserver"])
+DEBUG = env.bool("DEBUG", default=False)
 # The fallback key is only fit for development: `check --deploy` flags it (security.W009).
 SECRET_KEY = env.str(
     "SECRET_KEY", default="django-insecure-development-key-do-not-use-in-production"
@@ -35,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before whitenoise and staticfiles, whose `runserver` leads/management/commands/ extends.
+    "leads",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.forms",
@@ -46,7 +45,6 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
-    "leads",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +146,9 @@ if TASKS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+# django-rq's pages show jobs' arguments and tracebacks: leads/admin.py registers them for
+# superusers only, instead of for every staff user.
+RQ_SHOW_ADMIN_LINK = False
 # A failed task is tried again after TASK_RETRY_SECONDS, then 4 times longer each time, up to
 # TASK_MAX_ATTEMPTS attempts in all (by default 30 s, 2 min, 8 min, 32 min: a mail server down
 # for most of an hour loses nothing).

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -195,3 +196,9 @@ def test_the_needs_attention_filter_and_column(attorney_client, attorney, settin
     everything = attorney_client.get(CHANGELIST).content.decode()
     assert everything.count('alt="True"') == 1
     assert everything.count('alt="False"') == 2
+
+
+def test_the_attorneys_group_may_view_the_task_results():
+    # As migration 0009 sets it up (transactional tests empty the database afterwards).
+    group = Group.objects.get(name="Attorneys")
+    assert group.permissions.filter(codename="view_dbtaskresult").exists()

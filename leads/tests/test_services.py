@@ -116,3 +116,28 @@ def test_every_entry_point_changes_a_lead_the_same_way(entry_point, attorney_cli
         ("STATE_CHANGED", source, attorney, {"State": ["Pending", "Reached out"]}),
     ]
     assert not DBTaskResult.objects.exists()  # no new CV, no emails
+
+
+def test_a_partial_change_records_only_what_it_changes(attorney):
+    lead = services.create_lead(Lead(**FIELDS), source=Source.PAGE, actor=attorney)
+    older_copy = Lead.objects.get(pk=lead.pk)
+    lead.last_name = "Costa"
+    services.change_lead(lead, source=Source.PAGE, actor=attorney)
+    # A PATCH of the state only, by a request that loaded the lead before the rename.
+    older_copy.state = Lead.State.REACHED_OUT
+    services.change_lead(older_copy, source=Source.API, actor=attorney, fields=["state"])
+
+    lead.refresh_from_db()
+    assert (lead.last_name, lead.state) == ("Costa", "REACHED_OUT")
+    api_entries = lead.activities.filter(source=Source.API)
+    assert [(a.kind, a.changes) for a in api_entries] == [
+        ("STATE_CHANGED", {"State": ["Pending", "Reached out"]})
+    ]
+
+
+def test_two_attorneys_marking_a_lead_at_once_record_one_change(attorney):
+    lead = services.create_lead(Lead(**FIELDS), source=Source.PAGE, actor=attorney)
+    first, second = Lead.objects.get(pk=lead.pk), Lead.objects.get(pk=lead.pk)
+    services.set_state(first, Lead.State.REACHED_OUT, source=Source.PAGE, actor=attorney)
+    services.set_state(second, Lead.State.REACHED_OUT, source=Source.ADMIN, actor=attorney)
+    assert lead.activities.filter(kind="STATE_CHANGED").count() == 1

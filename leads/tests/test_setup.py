@@ -36,25 +36,47 @@ def test_migrate_alone_creates_the_cache_table(client):
     assert Lead.objects.filter(email="ana@example.com").exists()
 
 
-def test_runserver_without_debug_serves_the_intake_form(tmp_path):
+def runserver(tmp_path, **env):
+    """Start `manage.py runserver` on a free port, with nothing collected in STATIC_ROOT (as on a
+    fresh clone); returns the process and the intake form's URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
-    env["SQLITE_PATH"] = str(tmp_path / "db.sqlite3")
-    env["STATIC_ROOT"] = str(tmp_path / "static")  # nothing collected, as on a fresh clone
+    env = {
+        **{key: value for key, value in os.environ.items() if key != "DEBUG"},
+        "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+        "STATIC_ROOT": str(tmp_path / "static"),
+        **env,
+    }
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
         cwd=Path(settings.BASE_DIR),
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    return server, f"http://127.0.0.1:{port}/"
+
+
+def test_runserver_without_debug_says_what_to_do(tmp_path):
+    server, _ = runserver(tmp_path)
+    _, errors = server.communicate(timeout=60)
+    assert server.returncode == 1
+    assert errors.strip().splitlines()[-1] == (
+        "CommandError: DEBUG is off and the static files are not collected: for development run "
+        "`make run` (or DEBUG=true manage.py runserver); otherwise run `manage.py collectstatic` "
+        "first."
+    )
+
+
+def test_runserver_with_debug_serves_the_intake_form(tmp_path):
+    server, url = runserver(tmp_path, DEBUG="true")
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+                with urllib.request.urlopen(url, timeout=10) as page:
                     status, html = page.status, page.read().decode()
                 break
             except urllib.error.HTTPError as error:  # an answer: the server is up
@@ -66,6 +88,6 @@ def test_runserver_without_debug_serves_the_intake_form(tmp_path):
                 time.sleep(0.2)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.communicate(timeout=30)
     assert status == 200
     assert "Send my information" in html

@@ -6,6 +6,7 @@ the lead's transaction has committed. The worker runs in this process (`manage.p
 --burst`), so that emails land in mail.outbox, or reach a real SMTP server where one is named.
 """
 
+import datetime
 import os
 import smtplib
 import socket
@@ -19,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from leads import cv_text
@@ -47,26 +49,32 @@ def api_data(n=0):
     return {name.upper(): value for name, value in data.items()}
 
 
+def use_redis(settings, url):
+    """What settings.py does for TASKS_URL=url."""
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq", "django_tasks_rq"]
+    settings.TASKS_URL = url
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": url}}
+    # Jobs run in the worker's own process (no work horse per job), as with the database.
+    settings.RQ = {**settings.RQ, "WORKER_CLASS": "rq.worker.SimpleWorker"}
+
+
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        message = "TEST_REDIS_URL is not set: run the tests with scripts/with-redis (make test)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
 @pytest.fixture(params=["database", "redis"])
-def queue(request, settings, monkeypatch):
+def queue(request, settings):
     """The task queue of the test (the default database queue, or Redis); returns a function
     that runs the worker once: `manage.py worker --burst`, in this process."""
     if request.param == "redis":
-        url = os.environ.get("TEST_REDIS_URL")
-        if not url:
-            message = "TEST_REDIS_URL is not set: run the tests with scripts/with-redis (make test)"
-            if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-                pytest.fail(message)
-            pytest.skip(message)
-        # What settings.py does for TASKS_URL.
-        settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq", "django_tasks_rq"]
-        settings.TASKS_URL = url
-        settings.TASKS = {
-            "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}
-        }
-        settings.RQ_QUEUES = {"default": {"URL": url}}
-        # Jobs run in the worker's own process (no work horse per job), as with the database.
-        settings.RQ = {**settings.RQ, "WORKER_CLASS": "rq.worker.SimpleWorker"}
+        use_redis(settings, redis_url())
         import django_rq
 
         redis = django_rq.get_connection("default")
@@ -299,7 +307,9 @@ def test_a_hostile_pdf_costs_the_worker_not_the_web(live_server, monkeypatch, ru
 
     def visit_home_page_while_the_worker_reads():
         try:
+            deadline = time.monotonic() + 60
             while not reading.filter(status="RUNNING").exists():
+                assert time.monotonic() < deadline, "the worker never started reading the CV"
                 time.sleep(0.05)
             with urllib.request.urlopen(live_server.url + "/", timeout=30) as home:
                 answers.append((home.status, reading.get().status))
@@ -309,7 +319,7 @@ def test_a_hostile_pdf_costs_the_worker_not_the_web(live_server, monkeypatch, ru
     visitor = threading.Thread(target=visit_home_page_while_the_worker_reads)
     visitor.start()
     run_worker()
-    visitor.join()
+    visitor.join(timeout=60)
     assert answers == [(200, "RUNNING")]
     unreadable = Activity.objects.get(kind=Kind.CV_UNREADABLE)
     assert unreadable.message == "Reading the CV took too long, so its text was not kept."
@@ -331,6 +341,13 @@ def multipart(url, fields, filename, content):
     return urllib.request.Request(
         url, data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
     )
+
+
+HOUR = datetime.timedelta(hours=1)
+
+
+def broken_send_mail(*args, **kwargs):
+    raise ConnectionRefusedError("mail server down")
 
 
 def test_attorneys_see_failed_tasks_and_run_them_again(
@@ -367,3 +384,66 @@ def test_attorneys_see_failed_tasks_and_run_them_again(
     lead = Lead.objects.get()
     assert lead.activities.filter(kind=Kind.EMAIL_SENT).count() == 2
     assert lead.activities.filter(kind=Kind.EMAIL_FAILED).count() == 2  # the history stays
+
+
+def test_a_failed_task_waits_before_its_next_attempt(queue, client, monkeypatch, settings):
+    settings.TASK_RETRY_SECONDS = 30
+    mail_server_down = True
+    real_send_mail = mail.send_mail
+
+    def send_mail(*args, **kwargs):
+        if mail_server_down:
+            raise ConnectionRefusedError("mail server down")
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr("leads.emails.send_mail", send_mail)
+    client.post(INTAKE, form_data())
+    queue()  # the first attempts fail; the next ones are due in 30 s
+    mail_server_down = False
+    queue()
+    assert mail.outbox == []
+    if settings.TASKS_URL:
+        import django_rq
+
+        assert django_rq.get_queue("default").scheduled_job_registry.count == 2
+    else:
+        retries = DBTaskResult.objects.filter(status="READY")
+        assert retries.count() == 2
+        for retry in retries:
+            assert 25 < (retry.run_after - timezone.now()).total_seconds() <= 30
+        retries.update(run_after=timezone.now())  # 30 s later
+        queue()
+        assert len(mail.outbox) == 2
+
+
+def test_with_redis_unreachable_a_submission_is_still_stored(client, settings, caplog):
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        closed_port = probe.getsockname()[1]
+    use_redis(settings, f"redis://127.0.0.1:{closed_port}/0")
+    response = client.post(INTAKE, form_data())
+    assert response.status_code == 302
+    assert Lead.objects.filter(email="amara0@example.com").exists()
+    assert "Could not queue send_lead_email" in caplog.text
+
+
+def test_a_task_left_running_by_a_stopped_worker_runs_again(client, run_worker):
+    client.post(INTAKE, form_data())
+    # A worker took the tasks an hour ago, and was killed.
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - HOUR)
+    run_worker()
+    assert len(mail.outbox) == 2
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+def test_a_failed_task_is_run_again_once_however_often_attorneys_ask(
+    client, attorney_client, run_worker, monkeypatch, settings
+):
+    settings.TASK_MAX_ATTEMPTS = 1
+    monkeypatch.setattr("leads.emails.send_mail", broken_send_mail)
+    client.post(INTAKE, form_data())
+    run_worker()
+    failed = [result.pk for result in DBTaskResult.objects.filter(status="FAILED")]
+    changelist = reverse("admin:django_tasks_database_dbtaskresult_changelist")
+    for _ in range(2):  # a double click
+        attorney_client.post(changelist, {"action": "run_again", "_selected_action": failed})
+    assert DBTaskResult.objects.filter(status="READY").count() == 2

@@ -1,6 +1,16 @@
+import datetime
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+# A task of the database queue still running after this long was left by a worker that died
+# (killed, out of memory, its host lost): no task takes more than a minute. Tasks are
+# idempotent, so it is queued again. (RQ does the same for its own jobs.)
+ABANDONED_AFTER = datetime.timedelta(minutes=15)
 
 
 class Command(BaseCommand):
@@ -20,6 +30,11 @@ class Command(BaseCommand):
             # The scheduler moves retries (tasks with a run_after) to the queue when they are due.
             args = ["default", "--with-scheduler", *(["--burst"] if burst else [])]
             call_command("rqworker", *args, verbosity=verbosity)
-        else:
-            args = ["--queue-name", "*", *(["--batch", "--no-startup-delay"] if burst else [])]
-            call_command("db_worker", *args, verbosity=verbosity)
+            return
+        abandoned = DBTaskResult.objects.running().filter(
+            started_at__lt=timezone.now() - ABANDONED_AFTER
+        )
+        if count := abandoned.update(status=TaskResultStatus.READY):
+            self.stderr.write(f"{count} task(s) left running by a stopped worker queued again.")
+        args = ["--queue-name", "*", *(["--batch", "--no-startup-delay"] if burst else [])]
+        call_command("db_worker", *args, verbosity=verbosity)
