@@ -9,7 +9,6 @@ rule added here holds for every entry point. Nothing else writes history or queu
 from django.db import transaction
 
 from . import history, tasks
-from .emails import NEW_LEAD_EMAILS
 from .models import Activity, Lead
 
 # A prospect's own submission is confirmed to them and announced to the attorneys; a lead that
@@ -37,8 +36,7 @@ def create_lead(lead, *, source, actor=None, site_url=""):
         if new_cv:
             tasks.enqueue_with_lead(tasks.read_cv, lead.pk, lead.cv.name)
         if source in PROSPECT_SOURCES:
-            for name in NEW_LEAD_EMAILS:
-                tasks.enqueue_with_lead(tasks.send_lead_email, lead.pk, name, site_url)
+            tasks.enqueue_with_lead(tasks.send_new_lead_emails, lead.pk, site_url)
     return lead
 
 

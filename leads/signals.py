@@ -10,15 +10,15 @@ from .models import STATE_COUNTS_CACHE_KEY, Lead, delete_cv_file_on_commit
 @receiver(post_save, sender=Lead)
 @receiver(post_delete, sender=Lead)
 def forget_state_counts(**kwargs):
-    """Drop the cached per-state counts and dashboard numbers now and again after the commit, so
-    that a request that recounted before the commit cannot keep an old count (beyond its short
-    expiry)."""
+    """Drop the cached per-state counts and dashboard numbers once the change is committed: until
+    then, other requests see the stored leads the cached numbers are of. (A request that counted
+    before the commit and stores its numbers after this can keep them until their short expiry.)
+    """
     forget_cached_counts()
 
 
 def forget_cached_counts():
     keys = [STATE_COUNTS_CACHE_KEY, DASHBOARD_CACHE_KEY]
-    cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 

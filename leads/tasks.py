@@ -1,5 +1,6 @@
 """The side work of a lead, done by the worker (`manage.py worker`), never in a request: the two
-emails of a new lead, and reading the words of a CV for search.
+emails of a new lead (one task for both, so that a submission queues one task fewer), and reading
+the words of a CV for search.
 
 These are tasks of Django's Tasks API (the django-tasks backport: on Django 6 only the imports
 change), queued in the database by default or in Redis (settings.TASKS_URL). leads/services.py
@@ -33,26 +34,33 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def send_lead_email(lead_id, name, site_url, attempt=1):
-    """Send the new-lead email `name` (emails.NEW_LEAD_EMAILS) about lead `lead_id`."""
+def send_new_lead_emails(lead_id, site_url, attempt=1):
+    """Send each email of emails.NEW_LEAD_EMAILS about lead `lead_id` that is not sent yet; if
+    one fails, the task is tried again for the ones not sent."""
     lead = Lead.objects.filter(pk=lead_id).first()
     if lead is None:
         return "Not sent: the lead was deleted."
-    key = f"email:{name}"
-    if history.recorded(lead_id, key):
-        return "Already sent."
-    description = NEW_LEAD_EMAILS[name]
-    try:
-        send_new_lead_email(name, lead, site_url)
-    except Exception as error:  # the mail server: refused, timed out, unknown, ...
-        if retry_later(send_lead_email, attempt, lead_id, name, site_url):
-            return f"Attempt {attempt} failed ({type(error).__name__}); queued again."
-        history.record_outcome(
-            lead_id, Activity.Kind.EMAIL_FAILED, f"{description} (after {attempt} attempts)"
-        )
-        raise
-    history.record_outcome(lead_id, Activity.Kind.EMAIL_SENT, description, key=key)
-    return "Sent."
+    sent = history.recorded_keys(lead_id)
+    failures = {}
+    for name, description in NEW_LEAD_EMAILS.items():
+        key = f"email:{name}"
+        if key in sent:
+            continue
+        try:
+            send_new_lead_email(name, lead, site_url)
+        except Exception as error:  # the mail server: refused, timed out, unknown, ...
+            failures[description] = error
+        else:
+            history.record_outcome(lead_id, Activity.Kind.EMAIL_SENT, description, key=key)
+    if not failures:
+        return "Sent."
+    errors = ", ".join(sorted({type(error).__name__ for error in failures.values()}))
+    if retry_later(send_new_lead_emails, attempt, lead_id, site_url):
+        return f"Attempt {attempt}: {len(failures)} email(s) not sent ({errors}); queued again."
+    for description in failures:
+        message = f"{description} (after {attempt} attempts)"
+        history.record_outcome(lead_id, Activity.Kind.EMAIL_FAILED, message)
+    raise next(iter(failures.values()))
 
 
 CV_READ = "Read."

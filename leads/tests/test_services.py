@@ -72,7 +72,7 @@ def test_every_entry_point_creates_a_lead_the_same_way(
     assert list(lead.activities.values_list("kind", "source")) == [("CREATED", source)]
     queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
     assert queued == sorted(
-        ["leads.tasks.send_lead_email"] * emails + ["leads.tasks.read_cv"] * cv_read
+        ["leads.tasks.send_new_lead_emails"] * bool(emails) + ["leads.tasks.read_cv"] * cv_read
     )
     assert mail.outbox == []  # nothing is sent by the request
 
