@@ -28,15 +28,24 @@ def create_lead(lead, *, source, actor=None, site_url=""):
     Raises DuplicateEmail, storing nothing, if another lead has the email."""
     state = lead.state
     lead.state = Lead.State.PENDING
-    with transaction.atomic():
-        new_cv = lead.has_new_cv()
-        lead.save()
-        history.record_created(lead, source, actor)
-        _change_state(lead, Lead.State.PENDING, state, source, actor)
-        if new_cv:
-            tasks.enqueue_with_lead(tasks.read_cv, lead.pk, lead.cv.name)
-        if source in PROSPECT_SOURCES:
-            tasks.enqueue_with_lead(tasks.send_new_lead_emails, lead.pk, site_url)
+    new_cv = lead.has_new_cv()
+    if new_cv:
+        # Stored before the transaction, as the lead's save would: on SQLite the transaction
+        # holds the database's write lock, and every other writer would wait for the disk.
+        lead.cv.save(lead.cv.name, lead.cv.file, save=False)
+    try:
+        with transaction.atomic():
+            lead.save()
+            history.record_created(lead, source, actor)
+            _change_state(lead, Lead.State.PENDING, state, source, actor)
+            if new_cv:
+                tasks.enqueue_with_lead(tasks.read_cv, lead.pk, lead.cv.name)
+            if source in PROSPECT_SOURCES:
+                tasks.enqueue_with_lead(tasks.send_new_lead_emails, lead.pk, site_url)
+    except BaseException:
+        if new_cv:  # a refused lead keeps no file (a CV is personal data)
+            lead.cv.storage.delete(lead.cv.name)
+        raise
     return lead
 
 
