@@ -1,6 +1,6 @@
 """The side work of a lead, done by the worker (`manage.py worker`), never in a request: the two
 emails of a new lead (one task for both, so that a submission queues one task fewer), and reading
-the words of a CV for search.
+the words of a CV for search (on the "cvs" queue, which the Procfile's `cvreader` runs).
 
 These are tasks of Django's Tasks API (the django-tasks backport: on Django 6 only the imports
 change), queued in the database by default or in Redis (settings.TASKS_URL). leads/services.py
@@ -66,7 +66,8 @@ def send_new_lead_emails(lead_id, site_url, attempt=1):
 CV_READ = "Read."
 
 
-@task()
+# On a queue of its own: a CV can take the worker 10 s, and anyone can upload one.
+@task(queue_name="cvs")
 def read_cv(lead_id, cv_name, attempt=1):
     """Store the words of the lead's CV `cv_name` for search (Lead.cv_text). A CV that cannot be
     read (damaged, password-protected, too slow to read) stays, and the lead's history says why.

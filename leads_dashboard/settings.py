@@ -137,14 +137,16 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 # Background tasks (leads/tasks.py: the emails of a new lead, reading a CV's words) on Django's
 # Tasks API, through the django-tasks backport. By default they are queued in the database (no
 # extra server); TASKS_URL=redis://... queues them in Redis, for several app hosts. Either way
-# `manage.py worker` runs them (the Procfile's `worker`).
+# `manage.py worker` runs them. CVs are read from a queue of their own ("cvs", the Procfile's
+# `cvreader`), so that slow or hostile files never hold up the emails ("default", `worker`).
+TASK_QUEUES = ["default", "cvs"]
 TASKS_URL = env.str("TASKS_URL", default="")
 if TASKS_URL:
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": TASKS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+    RQ_QUEUES = {queue: {"URL": TASKS_URL} for queue in TASK_QUEUES}
 else:
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 # django-rq's pages show jobs' arguments and tracebacks: leads/admin.py registers them for
 # superusers only, instead of for every staff user.

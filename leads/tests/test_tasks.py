@@ -53,8 +53,9 @@ def use_redis(settings, url):
     """What settings.py does for TASKS_URL=url."""
     settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq", "django_tasks_rq"]
     settings.TASKS_URL = url
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    settings.RQ_QUEUES = {"default": {"URL": url}}
+    queues = settings.TASK_QUEUES
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": queues}}
+    settings.RQ_QUEUES = {queue: {"URL": url} for queue in queues}
     # Jobs run in the worker's own process (no work horse per job), as with the database.
     settings.RQ = {**settings.RQ, "WORKER_CLASS": "rq.worker.SimpleWorker"}
 
@@ -240,6 +241,18 @@ def test_a_cv_becomes_searchable_after_the_worker_runs(queue, client, admin_clie
     assert [lead["EMAIL"] for lead in results] == ["amara0@example.com"]
     queue()  # read once
     assert Lead.objects.get().cv_text == " intensive care at lagos university hospital "
+
+
+def test_the_emails_do_not_wait_for_the_cvs(queue, client):
+    cv = SimpleUploadedFile("cv.pdf", make_pdf("Welder in Porto"))
+    client.post(INTAKE, form_data(resume="", cv=cv))
+    # The Procfile's two workers: `worker` sends the emails, `cvreader` reads the CVs, so that
+    # slow or hostile files queued ahead never hold up a prospect's confirmation.
+    call_command("worker", "--burst", "--queue", "default", verbosity=0)
+    assert len(mail.outbox) == 2
+    assert Lead.objects.get().cv_text == ""
+    call_command("worker", "--burst", "--queue", "cvs", verbosity=0)
+    assert Lead.objects.get().cv_text == " welder in porto "
 
 
 def test_an_erased_lead_gets_no_email_and_no_cv_reading(queue, client):
