@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.deprecation import MiddlewareMixin
@@ -17,6 +20,54 @@ class RejectNullCharactersMiddleware(MiddlewareMixin):
         if any("\x00" in value for _, values in request.GET.lists() for value in values):
             return HttpResponseBadRequest("Null characters are not allowed in the address.")
         return None
+
+
+class RefuseNonUtf8FormsMiddleware(MiddlewareMixin):
+    """Answer 400 to a form POST that declares a charset other than UTF-8, before the CSRF check.
+
+    Django refuses such a body with BadRequest when it is read (ticket #34709), and the CSRF
+    check reads it: the error page it falls back to is itself CSRF-checked, reads the body
+    again, and the answer was a 500. The JSON API takes no forms (415)."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.resolver_match.namespace == "api" or request.method != "POST":
+            return None
+        charset = request.content_params.get("charset", "utf-8")
+        # Django's own rule (django.http.request): the charset, if any, is "utf-8" in any case.
+        if (
+            request.content_type == "application/x-www-form-urlencoded"
+            and charset.lower() != "utf-8"
+        ):
+            return HttpResponseBadRequest("Forms must be sent as UTF-8.")
+        return None
+
+
+class RefuseMalformedAdminSelectionMiddleware(MiddlewareMixin):
+    """Answer 400 to an admin action posted with ids that cannot be ids of its model (`abc`, a
+    NUL, a number beyond the column's range). Django's admin hands them to the database as they
+    come, and the answer was a 500."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        model_admin = getattr(view_func, "model_admin", None)
+        if model_admin is None or request.method != "POST":
+            return None
+        pk = model_admin.model._meta.pk
+        if not all(_is_pk_value(pk, value) for value in request.POST.getlist(ACTION_CHECKBOX_NAME)):
+            return HttpResponseBadRequest("The selected items are not valid.")
+        return None
+
+
+def _is_pk_value(pk, value):
+    if "\x00" in value:
+        return False
+    try:
+        value = pk.to_python(value)
+    except ValidationError:
+        return False
+    if isinstance(value, int):
+        low, high = connection.ops.integer_field_range(pk.get_internal_type())
+        return (low is None or low <= value) and (high is None or value <= high)
+    return True
 
 
 class RefuseOversizedBodiesMiddleware(MiddlewareMixin):

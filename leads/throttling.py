@@ -23,13 +23,18 @@ def client_ip(group, request):
 
 
 def ipv6_network(ip):
-    """An IPv6 client usually holds a whole /64: count the network, not each address in it."""
+    """An IPv6 client usually holds a whole /64: count the network, not each address in it. An
+    IPv4 client of a server listening on IPv6 and IPv4 together arrives as ::ffff:a.b.c.d: it is
+    that IPv4 address, not the network ::/64 that every IPv4 client would share."""
     if ":" not in ip:
         return ip
     try:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address) + "/64"
+        address = ipaddress.IPv6Address(ip)
     except ValueError:
         return ip
+    if address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address) + "/64"
 
 
 def intake_rate(group, request):

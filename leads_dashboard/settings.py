@@ -55,9 +55,11 @@ MIDDLEWARE = [
     "leads.middleware.RejectNullCharactersMiddleware",
     # Before the CSRF check, which reads the body of every form POST.
     "leads.middleware.RefuseOversizedBodiesMiddleware",
+    "leads.middleware.RefuseNonUtf8FormsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "leads.middleware.RefuseMalformedAdminSelectionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "axes.middleware.AxesMiddleware",

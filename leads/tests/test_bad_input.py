@@ -797,3 +797,74 @@ def test_a_line_break_in_a_name_cannot_silence_the_notification_emails(
         return
     assert not {"\r", "\n"} & set(Lead.objects.get().first_name)
     assert len(mail.outbox) == 2
+
+
+# --- Requests that answered 500 ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/thanks/", "/accounts/login/", "/admin/login/", "/leads/{lead}/notes/"]
+)
+def test_a_form_posted_in_another_charset_is_a_400(url, attorney, lead):
+    from django.test import Client
+
+    url = url.format(lead=lead.pk)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(attorney)
+    client.get("/")  # the CSRF cookie
+    with nothing_changes():
+        response = client.post(
+            url,
+            "first_name=J%E9r%F4me&last_name=X",
+            content_type="application/x-www-form-urlencoded; charset=latin-1",
+        )
+    assert response.status_code == 400
+
+
+def test_a_form_posted_in_utf_8_with_its_charset_named_is_accepted(client):
+    response = client.post(
+        INTAKE,
+        urlencode(FORM),
+        content_type="application/x-www-form-urlencoded; charset=UTF-8",
+    )
+    assert response.status_code == 302
+
+
+def test_options_on_the_api_docs_is_not_an_error(client):
+    assert client.options("/api/docs/").status_code == 405
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_the_admin_refuses_lookups_its_filters_do_not_make(attorney_client):
+    changelist = reverse("admin:leads_lead_changelist")
+    assert attorney_client.get(changelist, {"email__regex": "("}).status_code == 400
+    assert attorney_client.get(changelist, {"state__exact": "PENDING"}).status_code == 200
+    assert attorney_client.get(changelist, {"created_at__year": "2026"}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["abc", "\x00", HUGE_ID, "1.5"])
+@pytest.mark.parametrize(
+    "changelist, action",
+    [
+        ("admin:leads_lead_changelist", "mark_reached_out"),
+        ("admin:auth_user_changelist", "delete_selected"),
+        ("admin:django_tasks_database_dbtaskresult_changelist", "run_again"),
+    ],
+)
+def test_an_admin_action_on_ids_that_cannot_exist_is_a_400(
+    admin_client, lead, changelist, action, value
+):
+    with nothing_changes():
+        response = admin_client.post(
+            reverse(changelist), {"action": action, "_selected_action": [value]}
+        )
+    assert response.status_code == 400
+
+
+def test_an_admin_action_on_a_token_with_a_nul_is_a_400(admin_client):
+    # A token's key is any text; a NUL is not (PostgreSQL refuses it in a query).
+    response = admin_client.post(
+        reverse("admin:authtoken_tokenproxy_changelist"),
+        {"action": "delete_selected", "_selected_action": ["\x00"]},
+    )
+    assert response.status_code == 400

@@ -228,3 +228,18 @@ def test_an_ipv6_client_cannot_escape_the_limit_by_changing_address(client, sett
     assert (
         post(client, {"email": "other@example.com"}, REMOTE_ADDR="2001:db8:1::1").status_code == 302
     )
+
+
+def test_ipv4_clients_of_a_dual_stack_server_are_counted_apart(client, settings):
+    # Behind `gunicorn -b [::]:PORT`, IPv4 clients arrive as ::ffff:a.b.c.d: one client's posts
+    # must not lock out the others (they used to share the network ::/64).
+    settings.INTAKE_RATE_LIMIT = "2/m"
+    cache.clear()
+    statuses = [
+        post(client, {"email": f"v4-{n}@example.com"}, REMOTE_ADDR="::ffff:127.0.0.6").status_code
+        for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    for n, other in enumerate(["::ffff:127.0.0.10", "::1", "127.0.0.11"]):
+        response = post(client, {"email": f"other-{n}@example.com"}, REMOTE_ADDR=other)
+        assert response.status_code == 302, other

@@ -37,3 +37,18 @@ def test_admin_login_is_throttled_too(client, attorney, settings):
         client.post(url, {"username": attorney.username, "password": "wrong"})
     response = client.post(url, {"username": attorney.username, "password": PASSWORD})
     assert response.status_code == 429
+
+
+def test_ipv4_clients_of_a_dual_stack_server_are_locked_out_apart(client, attorney, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            LOGIN,
+            {"username": attorney.username, "password": "wrong"},
+            REMOTE_ADDR="::ffff:127.0.0.11",
+        )
+    response = client.post(
+        LOGIN,
+        {"username": attorney.username, "password": PASSWORD},
+        REMOTE_ADDR="::ffff:127.0.0.12",
+    )
+    assert response.status_code == 302
