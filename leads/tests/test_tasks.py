@@ -12,6 +12,7 @@ import smtplib
 import socket
 import threading
 import time
+import types
 import urllib.request
 
 import pytest
@@ -363,19 +364,25 @@ def broken_send_mail(*args, **kwargs):
     raise ConnectionRefusedError("mail server down")
 
 
-def test_attorneys_see_failed_tasks_and_run_them_again(
-    client, attorney_client, run_worker, monkeypatch, settings
-):
-    settings.TASK_MAX_ATTEMPTS = 2
-    mail_server_down = True
+@pytest.fixture
+def mail_outage(monkeypatch):
+    """The mail server refuses every email until the test sets `outage.over = True`."""
+    outage = types.SimpleNamespace(over=False)
     real_send_mail = mail.send_mail
 
     def send_mail(*args, **kwargs):
-        if mail_server_down:
+        if not outage.over:
             raise ConnectionRefusedError("mail server down")
         return real_send_mail(*args, **kwargs)
 
     monkeypatch.setattr("leads.emails.send_mail", send_mail)
+    return outage
+
+
+def test_attorneys_see_failed_tasks_and_run_them_again(
+    client, attorney_client, run_worker, mail_outage, settings
+):
+    settings.TASK_MAX_ATTEMPTS = 2
     client.post(INTAKE, form_data())
     run_worker()
     changelist = reverse("admin:django_tasks_database_dbtaskresult_changelist")
@@ -384,7 +391,7 @@ def test_attorneys_see_failed_tasks_and_run_them_again(
     failed = list(page.context["cl"].queryset)
     assert [result.task_name for result in failed] == ["send_new_lead_emails"]
 
-    mail_server_down = False
+    mail_outage.over = True
     response = attorney_client.post(
         changelist, {"action": "run_again", "_selected_action": [result.pk for result in failed]}
     )
@@ -399,20 +406,11 @@ def test_attorneys_see_failed_tasks_and_run_them_again(
     assert lead.activities.filter(kind=Kind.EMAIL_FAILED).count() == 2  # the history stays
 
 
-def test_a_failed_task_waits_before_its_next_attempt(queue, client, monkeypatch, settings):
+def test_a_failed_task_waits_before_its_next_attempt(queue, client, mail_outage, settings):
     settings.TASK_RETRY_SECONDS = 30
-    mail_server_down = True
-    real_send_mail = mail.send_mail
-
-    def send_mail(*args, **kwargs):
-        if mail_server_down:
-            raise ConnectionRefusedError("mail server down")
-        return real_send_mail(*args, **kwargs)
-
-    monkeypatch.setattr("leads.emails.send_mail", send_mail)
     client.post(INTAKE, form_data())
     queue()  # the first attempts fail; the next ones are due in 30 s
-    mail_server_down = False
+    mail_outage.over = True
     queue()
     assert mail.outbox == []
     if settings.TASKS_URL:
