@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from bench.run import make_hostile_pdf  # the crafted PDF of the issue, as the bench sends it
 from leads import cv_text
 from leads.models import Activity, Lead
 
@@ -263,39 +264,6 @@ def test_an_erased_lead_gets_no_email_and_no_cv_reading(queue, client):
     queue()
     assert mail.outbox == []
     assert not Activity.objects.exists()
-
-
-# The crafted PDF of the issue: 11 KB, 20 pages sharing one content stream of 900,000 empty
-# text operators. pypdf takes about 10 s a page on it.
-def make_hostile_pdf(pages=20, operators=900_000):
-    import io
-    import zlib
-
-    content = zlib.compress(b"BT /F1 12 Tf " + b"() Tj " * operators + b"ET", 9)
-    kids = b" ".join(b"%d 0 R" % (5 + n) for n in range(pages))
-    page = (
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R"
-        b" /Resources << /Font << /F1 4 0 R >> >> >>"
-    )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(content), content),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        *[page] * pages,
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1))
-    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
 
 
 def test_a_hostile_pdf_costs_the_worker_not_the_web(live_server, monkeypatch, run_worker):
