@@ -183,7 +183,7 @@ def _rows(text):
 def _import_row(line, values, report, seen, dry_run, actor):
     form = LeadImportForm({name: unneutralise(values[name]) for name in REQUIRED_COLUMNS})
     valid = form.is_valid()
-    email = form.instance.email.lower()
+    email = form.instance.email_key  # one person, however the address is spelled
     if email in seen:
         earlier = seen[email]
         report.duplicates.append(
@@ -212,7 +212,7 @@ def _import_row(line, values, report, seen, dry_run, actor):
 
 
 def _duplicate_of_stored(line, email):
-    existing = Lead.objects.filter(email__iexact=email).only("first_name", "last_name").first()
+    existing = Lead.objects.filter(email_key=email).only("first_name", "last_name").first()
     if existing is None:  # deleted since: still, the row was not imported
         return DuplicateRow(line, email, None)
     return DuplicateRow(line, existing.full_name, existing.pk)

@@ -11,10 +11,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.storage import storages
 from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from .identity import email_key
 from .validators import validate_cv, validate_no_control_characters
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
@@ -151,7 +151,7 @@ class Lead(models.Model):
 
     first_name = models.CharField(max_length=100, validators=[validate_no_control_characters])
     last_name = models.CharField(max_length=100, validators=[validate_no_control_characters])
-    email = models.EmailField(max_length=254)
+    email = models.EmailField(max_length=254, validators=[validate_no_control_characters])
     resume = models.TextField("resume", blank=True, max_length=20000)
     cv = models.FileField(
         "CV file",
@@ -182,6 +182,9 @@ class Lead(models.Model):
     search_first_name = models.CharField(max_length=100, editable=False, default="")
     search_last_name = models.CharField(max_length=100, editable=False, default="")
     search_email = models.CharField(max_length=254, editable=False, default="")
+    # One lead per person: the email's key (leads/identity.py), unique (lead_email_key_unique).
+    # Longer than the email: a domain's IDNA form is longer than the domain.
+    email_key = models.CharField("email identity", max_length=400, editable=False, default="")
 
     objects = LeadQuerySet.as_manager()
 
@@ -207,8 +210,8 @@ class Lead(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                Lower("email"),
-                name="lead_email_unique_ci",
+                fields=["email_key"],
+                name="lead_email_key_unique",
                 violation_error_code="duplicate_email",
                 violation_error_message=DUPLICATE_EMAIL_MESSAGE,
             ),
@@ -240,11 +243,12 @@ class Lead(models.Model):
         if new_upload or not self.cv:
             # A new CV's words are read by the worker once it is stored (leads/tasks.py).
             self.cv_text = ""
-        self.fill_search_keys()
+        self.fill_keys()
         if update_fields is not None:
             kwargs["update_fields"] = [
                 *update_fields,
                 *(SEARCH_KEYS[name] for name in update_fields if name in SEARCH_KEYS),
+                *(["email_key"] if "email" in update_fields else []),
                 *(["cv_text"] if "cv" in update_fields else []),
             ]
         # A check before saving can lose a race to a concurrent request; the database constraint
@@ -257,7 +261,7 @@ class Lead(models.Model):
                 self.cv.storage.delete(self.cv.name)  # written before the INSERT failed
             if (
                 self.email
-                and Lead.objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists()
+                and Lead.objects.filter(email_key=self.email_key).exclude(pk=self.pk).exists()
             ):
                 raise DuplicateEmail() from None
             raise
@@ -272,10 +276,12 @@ class Lead(models.Model):
         """A CV file was attached and is not stored yet (save() stores it)."""
         return bool(self.cv) and not self.cv._committed
 
-    def fill_search_keys(self):
-        """Set the lower-cased copies that search() reads (save() calls this; bulk inserts must)."""
+    def fill_keys(self):
+        """Set the lower-cased copies that search() reads and the email's key (save() calls
+        this; bulk inserts must)."""
         for name, key in SEARCH_KEYS.items():
             setattr(self, key, (getattr(self, name) or "").lower())
+        self.email_key = email_key(self.email)
 
     @property
     def full_name(self):
@@ -292,6 +298,7 @@ class Lead(models.Model):
         self.last_name = (self.last_name or "").strip()
         self.resume = (self.resume or "").strip()
         self.email = normalize_email(self.email)
+        self.email_key = email_key(self.email)
         super().clean_fields(exclude=exclude)
 
     def clean(self):
@@ -309,8 +316,10 @@ class Lead(models.Model):
         ]
 
     def validate_constraints(self, exclude=None):
-        # The duplicate-email constraint is on an expression, so Django reports it as a form-wide
-        # error; it is about the email field, so report it there.
+        # The email's key is not a form field, but it is checked whenever the email is. Django
+        # reports its constraint as a form-wide error: it is about the email, so report it there.
+        if exclude and "email" not in exclude:
+            exclude = set(exclude) - {"email_key"}
         try:
             super().validate_constraints(exclude=exclude)
         except ValidationError as error:

@@ -15,6 +15,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
 from . import services
+from .identity import email_key
 from .models import Activity, DuplicateEmail, Lead, Note
 from .validators import validate_no_control_characters
 
@@ -327,7 +328,7 @@ class LeadFilterSerializer(serializers.Serializer):
         if filters.get("search"):
             leads = leads.search(filters["search"])
         if filters.get("email"):
-            leads = leads.filter(email__iexact=filters["email"])
+            leads = leads.filter(email_key=email_key(filters["email"]))
         if "created_after" in filters:
             leads = leads.filter(created_at__gte=filters["created_after"])
         if "created_before" in filters:

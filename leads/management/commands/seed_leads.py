@@ -98,5 +98,5 @@ class Command(BaseCommand):
         if rng.random() < 0.3:
             lead.state = Lead.State.REACHED_OUT
             lead.reached_out_at = created_at + dt.timedelta(hours=rng.randint(1, 240))
-        lead.fill_search_keys()  # bulk_create does not call save()
+        lead.fill_keys()  # bulk_create does not call save()
         return lead
