@@ -620,7 +620,7 @@ def intake_scenarios(measure, base_env, work, results):
         )
     finally:
         server.stop()
-    # A 201 without the file would measure the JSON path again.
+    # A 202 without the file would measure the JSON path again.
     if not sqlite_count(env["SQLITE_PATH"], "SELECT count(*) FROM leads_lead WHERE cv <> ''"):
         raise RuntimeError("scenario 1c stored no CV: check bench/create_cv.lua")
 
@@ -708,8 +708,8 @@ def hostile_pdf_scenario(measure, base_env, work):
     return {
         "scenario": result["scenario"],
         "what": (
-            f"{len(pdf) / 1024:.0f} KB PDF; hostile uploads accepted (201) during the measurement:"
-            f" {statuses[201]} of {sum(statuses.values())} ({answers}); CV_UNREADABLE recorded by"
+            f"{len(pdf) / 1024:.0f} KB PDF; hostile uploads accepted (202) during the measurement:"
+            f" {statuses[202]} of {sum(statuses.values())} ({answers}); CV_UNREADABLE recorded by"
             f" the end: {unreadable}; CV readings still queued: {waiting}; leads whose emails were"
             f" sent by the end: {mailed} of {leads}"
         ),

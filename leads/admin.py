@@ -18,7 +18,7 @@ from . import services
 from .exports import csv_response
 from .forms import CVInput
 from .imports import ImportRefused, import_leads
-from .models import Activity, Lead, Note
+from .models import Activity, Lead, Note, Resubmission
 
 # The lookups the change list's filters and date hierarchy put in its address.
 FILTER_LOOKUPS = {
@@ -72,6 +72,18 @@ class NoteInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("author")
 
 
+class ResubmissionInline(ReadOnlyInline):
+    model = Resubmission
+    verbose_name_plural = "sent again by the prospect"
+    # The CV is downloaded from the lead's page (permission-checked), never linked from here.
+    fields = ["created_at", "first_name", "last_name", "email", "resume", "has_cv"]
+    readonly_fields = fields
+
+    @admin.display(description="CV", boolean=True)
+    def has_cv(self, resubmission):
+        return bool(resubmission.cv)
+
+
 class NeedsAttentionFilter(admin.SimpleListFilter):
     title = "needs attention"
     parameter_name = "needs_attention"
@@ -117,7 +129,7 @@ class LeadAdmin(admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         # A new lead has no history or notes yet (and the add form then needs no inline data).
-        return [ActivityInline, NoteInline] if obj is not None else []
+        return [ResubmissionInline, ActivityInline, NoteInline] if obj is not None else []
 
     def get_urls(self):
         view = require_http_methods(["GET", "HEAD", "POST"])(self.import_view)

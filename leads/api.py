@@ -1,6 +1,6 @@
 """The JSON API: POST /create, GET /get, GET /get/<id>, PUT and PATCH /update/<id>.
 
-Documented for people in the README (from docs/API.md) and for machines at /api/schema/."""
+Documented for people in the README (section "The JSON API") and for machines at /api/schema/."""
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import Prefetch
@@ -10,12 +10,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, generics, permissions
+from rest_framework import exceptions, generics, permissions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from . import services
 from .api_parsers import JSONParser, MultiPartParser, RequestTooLarge
-from .models import Lead, Note
+from .models import Activity, Lead, Note
 from .serializers import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -25,6 +27,7 @@ from .serializers import (
     LeadDetailSerializer,
     LeadFilterSerializer,
     LeadSerializer,
+    SubmissionReceiptSerializer,
 )
 from .throttling import intake_rate_limited
 
@@ -115,17 +118,29 @@ LEAD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The le
         tags=["leads"],
         summary="Submit a lead",
         description=(
-            "Public, like the intake form. Creates the lead in state PENDING and emails the "
-            "prospect and the attorneys. A STATE in the body is ignored. Anonymous clients share "
-            "the intake rate limit (INTAKE_RATE_LIMIT) with the form; clients with a token (or a "
-            "session) are not limited. Send JSON, or multipart/form-data to attach a CV file "
-            "(then RESUME may be left out)."
+            "Public, like the intake form. Send JSON, or multipart/form-data to attach a CV file "
+            "(then RESUME may be left out). A STATE in the body is ignored: a new lead starts "
+            "PENDING, and the prospect and the attorneys are emailed.\n\n"
+            "**Anonymous clients** (and signed-in users who are not attorneys) get `202` with a "
+            "receipt, whether or not a lead already has the email address: the answer never "
+            "tells whether a person contacted the firm. A submission for a known address is "
+            "kept beside that lead for the attorneys, who are notified, and the prospect is "
+            "emailed that the firm already has their details. These clients share the intake "
+            "rate limit (INTAKE_RATE_LIMIT) with the form.\n\n"
+            "**Attorneys' clients** (an attorney's token or session) get `201` with the lead, "
+            "or `409 duplicate_email` if another lead has the address, and are not limited."
         ),
         request={
             "application/json": LeadCreateSerializer,
             "multipart/form-data": LeadCreateWithCVSerializer,
         },
-        responses={201: LeadSerializer, **errors(400, 401, 409, 413, 415, 429)},
+        responses={
+            201: OpenApiResponse(LeadSerializer, description="Created (attorneys' clients)."),
+            202: OpenApiResponse(
+                SubmissionReceiptSerializer, description="Received (anyone else)."
+            ),
+            **errors(400, 401, 409, 413, 415, 429),
+        },
     )
 )
 class LeadCreateView(generics.CreateAPIView):
@@ -139,10 +154,21 @@ class LeadCreateView(generics.CreateAPIView):
         return LeadCreateSerializer
 
     def create(self, request, *args, **kwargs):
-        # Counted before the body is read, like the form counts every POST.
-        if not request.user.is_authenticated and intake_rate_limited(request):
+        if CanViewLeads().has_permission(request, self):
+            return super().create(request, *args, **kwargs)
+        # A prospect. Counted before the body is read, like the form counts every POST.
+        if intake_rate_limited(request):
             raise exceptions.Throttled(detail="Too many submissions. Please try again later.")
-        return super().create(request, *args, **kwargs)
+        context = self.get_serializer_context() | {"submission": True}
+        serializer = self.get_serializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        services.submit_lead(
+            Lead(**serializer.validated_data),
+            source=Activity.Source.API,
+            site_url=request.build_absolute_uri("/"),
+        )
+        receipt = SubmissionReceiptSerializer.receipt()
+        return Response(receipt, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema_view(

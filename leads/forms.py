@@ -36,6 +36,11 @@ class IntakeForm(forms.ModelForm):
             "cv": CVInput(attrs={"accept": CV_ACCEPT}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A known email goes to its lead (services.submit_lead()): see Lead.refuse_known_email.
+        self.instance.refuse_known_email = False
+
     def is_bot(self):
         return bool(self.data.get("website"))
 

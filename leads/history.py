@@ -47,6 +47,12 @@ def record_edit(lead, before, source, actor=None):
     return None
 
 
+def record_resubmission(resubmission, source):
+    """The prospect sent the form again, for the same email address (leads/identity.py)."""
+    message = "The prospect sent the form again, with the same email address."
+    return _record(resubmission.lead, Activity.Kind.RESUBMITTED, source=source, message=message)
+
+
 def record_note(note, source):
     return _record(note.lead, Activity.Kind.NOTE_ADDED, source=source, actor=note.author)
 

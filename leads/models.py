@@ -188,6 +188,13 @@ class Lead(models.Model):
 
     objects = LeadQuerySet.as_manager()
 
+    # Whether validation refuses an email that another lead has. A prospect's submission (the
+    # public form, an anonymous API client) sets it to False: there a known email is no error,
+    # services.submit_lead() keeps the submission beside its lead, and the prospect sees what a
+    # new one sees, so that nobody learns who contacted the firm. (The database refuses a
+    # second lead with the email either way.)
+    refuse_known_email = True
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -316,10 +323,14 @@ class Lead(models.Model):
         ]
 
     def validate_constraints(self, exclude=None):
-        # The email's key is not a form field, but it is checked whenever the email is. Django
-        # reports its constraint as a form-wide error: it is about the email, so report it there.
-        if exclude and "email" not in exclude:
-            exclude = set(exclude) - {"email_key"}
+        # The email's key is not a form field, but it is checked whenever the email is (unless
+        # a known email is welcome: see refuse_known_email). Django reports its constraint as a
+        # form-wide error: it is about the email, so report it there.
+        exclude = set(exclude or ())
+        if not self.refuse_known_email:
+            exclude.add("email_key")
+        elif "email" not in exclude:
+            exclude.discard("email_key")
         try:
             super().validate_constraints(exclude=exclude)
         except ValidationError as error:
@@ -370,6 +381,7 @@ class Activity(models.Model):
         EMAIL_SENT = "EMAIL_SENT", "Email sent"
         EMAIL_FAILED = "EMAIL_FAILED", "Email failed"
         CV_UNREADABLE = "CV_UNREADABLE", "CV text not readable"
+        RESUBMITTED = "RESUBMITTED", "Sent again"
 
     class Source(models.TextChoices):
         FORM = "FORM", "public form"
@@ -406,6 +418,36 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.lead_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Resubmission(models.Model):
+    """A prospect's submission for an email address a lead already has (the same person, see
+    leads/identity.py), kept beside that lead as it was sent: what is stored is not overwritten,
+    and the attorneys see both. The public form and anonymous API clients answer it exactly as
+    they answer a new lead, so that nobody learns whether a person contacted the firm."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="resubmissions")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField("email as typed", max_length=254)
+    resume = models.TextField(blank=True, max_length=20000)
+    cv = models.FileField(
+        "CV file", upload_to=cv_upload_to, storage=cv_storage, blank=True, max_length=200
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["lead", "-created_at", "-id"], name="resubmission_lead_idx")
+        ]
+
+    def __str__(self):
+        return f"Resubmission to lead {self.lead_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
 
 
 class Note(models.Model):

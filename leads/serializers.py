@@ -148,6 +148,8 @@ class LeadSerializer(serializers.ModelSerializer):
         # A stored CV was checked when it was uploaded. Reading it again could only fail for
         # reasons that are not this request's (say, a file missing from disk).
         exclude = ["cv"] if self.instance and "cv" not in attrs else None
+        # A prospect's submission (see LeadCreateView) is not refused for a known email.
+        lead.refuse_known_email = not self.context.get("submission", False)
         try:
             lead.full_clean(exclude=exclude)
         except DjangoValidationError as error:
@@ -235,6 +237,25 @@ class LeadCreateWithCVSerializer(LeadCreateSerializer):
             "RESUME": {"source": "resume", "required": False},
             "CV": {"source": "cv", "write_only": True, "required": False},
         }
+
+
+class SubmissionReceiptSerializer(serializers.Serializer):
+    """What POST /create answers a prospect (202): the same for a new lead and for an email a
+    lead already has, and nothing about either."""
+
+    STATUS = serializers.CharField(help_text='Always "RECEIVED".')
+    RECEIVED_AT = serializers.DateTimeField()
+    MESSAGE = serializers.CharField(help_text="What happens next, in words for the prospect.")
+
+    MESSAGE_TEXT = (
+        "Thank you. An attorney will review your details and contact you at the email address "
+        "you gave; a confirmation is on its way there."
+    )
+
+    @classmethod
+    def receipt(cls):
+        data = {"STATUS": "RECEIVED", "RECEIVED_AT": timezone.now(), "MESSAGE": cls.MESSAGE_TEXT}
+        return cls(data).data
 
 
 def with_api_names(error):

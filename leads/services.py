@@ -1,4 +1,5 @@
-"""One way in for a lead's life: submit a lead, change it, change its state, add a note.
+"""One way in for a lead's life: create a lead (or take a prospect's submission), change it,
+change its state, add a note.
 
 The intake form, the API, the attorneys' pages, the admin and the CSV import only turn their
 input into a Lead (or a Note) and call one of these. Each call is one transaction that saves,
@@ -6,10 +7,12 @@ records the lead's history (leads/history.py) and queues the side work (leads/ta
 rule added here holds for every entry point. Nothing else writes history or queues emails.
 """
 
+from contextlib import contextmanager
+
 from django.db import transaction
 
 from . import history, tasks
-from .models import Activity, Lead
+from .models import Activity, DuplicateEmail, Lead, Resubmission
 
 # A prospect's own submission is confirmed to them and announced to the attorneys; a lead that
 # attorneys enter themselves (pages, admin, import) is not.
@@ -26,27 +29,67 @@ def create_lead(lead, *, source, actor=None, site_url=""):
     A prospect's submission queues the two emails, whose links point to `site_url` (the address
     the prospect used, e.g. request.build_absolute_uri("/")). A CV file queues its reading.
     Raises DuplicateEmail, storing nothing, if another lead has the email."""
+    with _cv_stored(lead) as new_cv, transaction.atomic():
+        _insert(lead, source, actor, site_url, new_cv)
+    return lead
+
+
+def submit_lead(lead, *, source, site_url):
+    """A prospect's submission from the public form or an anonymous API client (`source`): the
+    new, validated `lead`, as create_lead() stores it, or, if a lead has its email already (in
+    any spelling: Lead.email_key), a Resubmission kept beside that lead, recorded in its history
+    and answered with a "we already have your details" email. Returns the Lead or the
+    Resubmission; the caller must answer both the same way (see Resubmission)."""
+    with _cv_stored(lead) as new_cv, transaction.atomic():
+        try:
+            # No lookup first: the unique email key refuses a known one, as it does in a race.
+            _insert(lead, source, None, site_url, new_cv)
+        except DuplicateEmail:
+            return _resubmit(Lead.objects.get(email_key=lead.email_key), lead, source, site_url)
+    return lead
+
+
+def _insert(lead, source, actor, site_url, new_cv):
     state = lead.state
     lead.state = Lead.State.PENDING
+    lead.save()
+    history.record_created(lead, source, actor)
+    _change_state(lead, Lead.State.PENDING, state, source, actor)
+    if new_cv:
+        tasks.enqueue_with_lead(tasks.read_cv, lead.pk, lead.cv.name)
+    if source in PROSPECT_SOURCES:
+        tasks.enqueue_with_lead(tasks.send_new_lead_emails, lead.pk, site_url)
+
+
+def _resubmit(existing, submitted, source, site_url):
+    resubmission = Resubmission.objects.create(
+        lead=existing,
+        first_name=submitted.first_name,
+        last_name=submitted.last_name,
+        email=submitted.email,
+        resume=submitted.resume,
+        cv=submitted.cv.name or "",
+    )
+    history.record_resubmission(resubmission, source)
+    tasks.enqueue_with_lead(tasks.send_resubmission_emails, resubmission.pk, site_url)
+    return resubmission
+
+
+@contextmanager
+def _cv_stored(lead):
+    """Store the lead's new CV file, if any, before the transaction, as the lead's save would:
+    on SQLite the transaction holds the database's write lock, and every other writer would
+    wait for the disk. Yields whether there was one; deletes it if what follows fails (a
+    refused lead keeps no file: a CV is personal data)."""
     new_cv = lead.has_new_cv()
     if new_cv:
-        # Stored before the transaction, as the lead's save would: on SQLite the transaction
-        # holds the database's write lock, and every other writer would wait for the disk.
         lead.cv.save(lead.cv.name, lead.cv.file, save=False)
     try:
-        with transaction.atomic():
-            lead.save()
-            history.record_created(lead, source, actor)
-            _change_state(lead, Lead.State.PENDING, state, source, actor)
-            if new_cv:
-                tasks.enqueue_with_lead(tasks.read_cv, lead.pk, lead.cv.name)
-            if source in PROSPECT_SOURCES:
-                tasks.enqueue_with_lead(tasks.send_new_lead_emails, lead.pk, site_url)
+        yield new_cv
     except BaseException:
-        if new_cv:  # a refused lead keeps no file (a CV is personal data)
+        if new_cv:
             lead.cv.storage.delete(lead.cv.name)
         raise
-    return lead
 
 
 def change_lead(lead, *, source, actor=None, fields=None):

@@ -4,7 +4,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .dashboard import DASHBOARD_CACHE_KEY
-from .models import STATE_COUNTS_CACHE_KEY, Lead, delete_cv_file_on_commit
+from .models import STATE_COUNTS_CACHE_KEY, Lead, Resubmission, delete_cv_file_on_commit
 
 
 @receiver(post_save, sender=Lead)
@@ -23,7 +23,9 @@ def forget_cached_counts():
 
 
 @receiver(post_delete, sender=Lead)
+@receiver(post_delete, sender=Resubmission)
 def delete_cv_file(instance, **kwargs):
-    """A deleted lead's CV is personal data too: remove the file once the deletion commits."""
+    """A deleted lead's CV (or its resubmissions', deleted with it) is personal data too: remove
+    the file once the deletion commits."""
     if instance.cv:
         delete_cv_file_on_commit(instance.cv.storage, instance.cv.name)

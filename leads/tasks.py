@@ -1,5 +1,6 @@
 """The side work of a lead, done by the worker (`manage.py worker`), never in a request: the two
-emails of a new lead (one task for both, so that a submission queues one task fewer), and reading
+emails of a new lead (one task for both, so that a submission queues one task fewer), the two
+of a prospect's second submission for a known email address (models.Resubmission), and reading
 the words of a CV for search (on the "cvs" queue, which the Procfile's `cvreader` runs).
 
 These are tasks of Django's Tasks API (the django-tasks backport: on Django 6 only the imports
@@ -27,8 +28,8 @@ from django_tasks_db import DatabaseBackend
 
 from . import history
 from .cv_text import CVTextError, extract_cv_text
-from .emails import NEW_LEAD_EMAILS, send_new_lead_email
-from .models import Activity, Lead, cv_search_text
+from .emails import NEW_LEAD_EMAILS, RESUBMISSION_EMAILS, send_lead_email
+from .models import Activity, Lead, Resubmission, cv_search_text
 
 logger = logging.getLogger(__name__)
 
@@ -40,26 +41,46 @@ def send_new_lead_emails(lead_id, site_url, attempt=1):
     lead = Lead.objects.filter(pk=lead_id).first()
     if lead is None:
         return "Not sent: the lead was deleted."
-    sent = history.recorded_keys(lead_id)
+    retry = partial(retry_later, send_new_lead_emails, attempt, lead_id, site_url)
+    return _send_emails(lead, NEW_LEAD_EMAILS, "", site_url, {}, attempt, retry)
+
+
+@task()
+def send_resubmission_emails(resubmission_id, site_url, attempt=1):
+    """Send each email of emails.RESUBMISSION_EMAILS about a prospect's second submission
+    (models.Resubmission) that is not sent yet, retried like send_new_lead_emails()."""
+    resubmission = Resubmission.objects.select_related("lead").filter(pk=resubmission_id).first()
+    if resubmission is None:
+        return "Not sent: the lead was deleted."
+    retry = partial(retry_later, send_resubmission_emails, attempt, resubmission_id, site_url)
+    context = {"resubmission": resubmission}
+    key_suffix = f":{resubmission_id}"  # each submission gets its emails
+    return _send_emails(
+        resubmission.lead, RESUBMISSION_EMAILS, key_suffix, site_url, context, attempt, retry
+    )
+
+
+def _send_emails(lead, emails, key_suffix, site_url, context, attempt, retry):
+    sent = history.recorded_keys(lead.pk)
     failures = {}
-    for name, description in NEW_LEAD_EMAILS.items():
-        key = f"email:{name}"
+    for name, description in emails.items():
+        key = f"email:{name}{key_suffix}"
         if key in sent:
             continue
         try:
-            send_new_lead_email(name, lead, site_url)
+            send_lead_email(name, lead, site_url, **context)
         except Exception as error:  # the mail server: refused, timed out, unknown, ...
             failures[description] = error
         else:
-            history.record_outcome(lead_id, Activity.Kind.EMAIL_SENT, description, key=key)
+            history.record_outcome(lead.pk, Activity.Kind.EMAIL_SENT, description, key=key)
     if not failures:
         return "Sent."
     errors = ", ".join(sorted({type(error).__name__ for error in failures.values()}))
-    if retry_later(send_new_lead_emails, attempt, lead_id, site_url):
+    if retry():
         return f"Attempt {attempt}: {len(failures)} email(s) not sent ({errors}); queued again."
     for description in failures:
         message = f"{description} (after {attempt} attempts)"
-        history.record_outcome(lead_id, Activity.Kind.EMAIL_FAILED, message)
+        history.record_outcome(lead.pk, Activity.Kind.EMAIL_FAILED, message)
     raise next(iter(failures.values()))
 
 

@@ -3,6 +3,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core import signing
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +16,7 @@ from . import services
 from .dashboard import dashboard_stats
 from .exports import csv_response
 from .forms import IntakeForm, LeadForm, NoteForm
-from .models import Activity, DuplicateEmail, Lead, Note, stale_cutoff
+from .models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
 from .throttling import INTAKE_GROUP, client_ip, intake_rate
 
 LIST_SORTS = {
@@ -39,6 +40,13 @@ def rate_limited(request, exception):
     return render(request, "leads/rate_limited.html", status=429)
 
 
+# The thank-you page repeats the address the prospect gave, kept for it in a signed cookie (no
+# session, so no database write) that the page deletes once shown.
+SUBMITTED_EMAIL_COOKIE = "submitted_email"
+SUBMITTED_EMAIL_SALT = "leads.thanks"
+SUBMITTED_EMAIL_MAX_AGE = 600
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(group=INTAKE_GROUP, key=client_ip, rate=intake_rate, method="POST", block=True)
 def intake(request):
@@ -46,26 +54,46 @@ def intake(request):
         form = IntakeForm(request.POST, request.FILES)
         if form.is_bot():
             # Look like a success so the bot learns nothing; nothing is stored.
-            return redirect("leads:thanks")
+            return _thanks_for(form.data.get("email", ""))
         if form.is_valid():
-            try:
-                services.create_lead(
-                    form.save(commit=False),
-                    source=Activity.Source.FORM,
-                    site_url=request.build_absolute_uri("/"),
-                )
-            except DuplicateEmail as error:
-                form.add_error(None, error)
-            else:
-                return redirect("leads:thanks")
+            # A new lead or, for a known email, a resubmission: the prospect sees the same.
+            lead = form.save(commit=False)
+            services.submit_lead(
+                lead, source=Activity.Source.FORM, site_url=request.build_absolute_uri("/")
+            )
+            return _thanks_for(lead.email)
     else:
         form = IntakeForm()
     return render(request, "leads/intake.html", {"form": form})
 
 
+def _thanks_for(email):
+    response = redirect("leads:thanks")
+    value = signing.dumps(email[:254], salt=SUBMITTED_EMAIL_SALT)  # ASCII, whatever the address
+    response.set_cookie(
+        SUBMITTED_EMAIL_COOKIE,
+        value,
+        max_age=SUBMITTED_EMAIL_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 @require_safe
 def thanks(request):
-    return render(request, "leads/thanks.html")
+    try:
+        email = signing.loads(
+            request.COOKIES.get(SUBMITTED_EMAIL_COOKIE, ""),
+            salt=SUBMITTED_EMAIL_SALT,
+            max_age=SUBMITTED_EMAIL_MAX_AGE,
+        )
+    except signing.BadSignature:  # none, expired or tampered with
+        email = ""
+    response = render(request, "leads/thanks.html", {"email": email})
+    response.delete_cookie(SUBMITTED_EMAIL_COOKIE, samesite="Lax")
+    return response
 
 
 def _get_lead_or_404(pk):
@@ -161,6 +189,7 @@ def _detail_context(lead, note_form):
         "note_form": note_form,
         "notes": lead.notes.select_related("author"),
         "activities": lead.activities.select_related("actor"),
+        "resubmissions": lead.resubmissions.all(),
         "stale_days": settings.STALE_LEAD_DAYS,
     }
 
@@ -236,12 +265,23 @@ lead_mark_pending = _state_change_view(Lead.State.PENDING, "{name} is back to pe
 @attorney_required()
 def lead_cv(request, pk):
     lead = _get_lead_or_404(pk)
-    if not lead.cv:
-        raise Http404("This lead has no CV.")
+    return _cv_download(lead.cv, lead.full_name)
+
+
+@require_safe
+@attorney_required()
+def resubmission_cv(request, pk, resubmission_pk):
+    resubmission = get_object_or_404(Resubmission, lead_id=pk, pk=resubmission_pk)
+    return _cv_download(resubmission.cv, resubmission.full_name)
+
+
+def _cv_download(cv, full_name):
+    if not cv:
+        raise Http404("No CV.")
     try:
-        cv = lead.cv.open("rb")
+        opened = cv.open("rb")
     except FileNotFoundError:
         raise Http404("The CV file is missing.") from None
-    extension = PurePath(lead.cv.name).suffix
-    filename = f"{slugify(lead.full_name) or 'lead'}-cv{extension}"
-    return FileResponse(cv, as_attachment=True, filename=filename)
+    extension = PurePath(cv.name).suffix
+    filename = f"{slugify(full_name) or 'lead'}-cv{extension}"
+    return FileResponse(opened, as_attachment=True, filename=filename)

@@ -37,10 +37,10 @@ class AttorneyFactory(UserFactory):
             user.groups.add(attorneys_group())
 
 
-# What the data migrations 0002, 0005 and 0009 give the group.
+# What the data migrations 0002, 0005, 0009 and 0012 give the group.
 ATTORNEY_PERMISSIONS = [
     *["view_lead", "add_lead", "change_lead", "delete_lead"],
-    *["view_activity", "view_note", "add_note"],
+    *["view_activity", "view_note", "add_note", "view_resubmission"],
 ]
 ATTORNEY_TASK_PERMISSIONS = ["view_dbtaskresult"]
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leads import services
-from leads.models import Activity, Lead, Note
+from leads.models import Activity, Lead, Note, Resubmission
 
 from .factories import LeadFactory
 
@@ -124,7 +124,7 @@ def test_the_history_and_notes_are_shown_read_only(attorney_client, attorney):
     response = attorney_client.get(reverse("admin:leads_lead_change", args=[lead.pk]))
 
     inlines = {inline.opts.model: inline for inline in response.context["inline_admin_formsets"]}
-    assert set(inlines) == {Activity, Note}
+    assert set(inlines) == {Activity, Note, Resubmission}
     for inline in inlines.values():
         assert inline.has_view_permission
         assert not inline.has_add_permission

@@ -44,23 +44,35 @@ def limited(settings):
     cache.clear()
 
 
+@pytest.fixture
+def as_attorney(attorney):
+    """The headers of an attorney's API client."""
+    return {"Authorization": f"Token {Token.objects.create(user=attorney).key}"}
+
+
+RECEIPT_KEYS = {"STATUS", "RECEIVED_AT", "MESSAGE"}
+
+
+def receipt_of(response):
+    assert response.status_code == 202, response.content
+    data = response.json()
+    assert set(data) == RECEIPT_KEYS
+    assert data["STATUS"] == "RECEIVED"
+    return data
+
+
 def test_the_curl_line_from_the_issue_works(client, run_worker):
     # curl -X POST "http://127.0.0.1:8000/create" -H "Content-Type: application/json"
     #   -d '{"FIRST_NAME": "John", ... "RESUME": "This is a resume"}'
     body = '{"FIRST_NAME": "John", "LAST_NAME": "Doe", "EMAIL": "john.doe@example.com", "RESUME": "This is a resume"}'  # noqa: E501
     response = client.post(URL, body, content_type="application/json")
 
-    assert response.status_code == 201
+    assert "contact you" in receipt_of(response)["MESSAGE"]
     assert mail.outbox == []  # the worker sends the emails, not the request
     run_worker()
-    data = response.json()
     lead = Lead.objects.get()
-    assert data["LEAD_ID"] == lead.pk
-    assert data["STATE"] == "PENDING" == lead.state
-    assert {key: data[key] for key in JOHN} == JOHN
-    assert data["REACHED_OUT_AT"] is None
-    assert data["CV_URL"] is None
-    assert {"CREATED_AT", "UPDATED_AT"} <= set(data)
+    assert lead.state == "PENDING"
+    assert (lead.first_name, lead.last_name, lead.email, lead.resume) == tuple(JOHN.values())
     assert len(mail.outbox) == 2
     assert [message.to for message in mail.outbox] == [
         ["john.doe@example.com"],
@@ -69,15 +81,27 @@ def test_the_curl_line_from_the_issue_works(client, run_worker):
     assert lead.get_absolute_url() in mail.outbox[1].body
 
 
-def test_it_works_with_a_trailing_slash(client):
-    response = post_json(client, JOHN, url="/create/")
+def test_an_attorneys_client_gets_the_lead(client, as_attorney):
+    response = post_json(client, JOHN, headers=as_attorney)
+
     assert response.status_code == 201
+    data = response.json()
+    lead = Lead.objects.get()
+    assert data["LEAD_ID"] == lead.pk
+    assert data["STATE"] == "PENDING" == lead.state
+    assert {key: data[key] for key in JOHN} == JOHN
+    assert data["REACHED_OUT_AT"] is None
+    assert data["CV_URL"] is None
+    assert {"CREATED_AT", "UPDATED_AT"} <= set(data)
+
+
+def test_it_works_with_a_trailing_slash(client):
+    receipt_of(post_json(client, JOHN, url="/create/"))
     assert reverse("api:lead_create") == URL
 
 
 def test_it_ignores_a_state_in_the_body(client):
-    response = post_json(client, {**JOHN, "STATE": "REACHED_OUT", "LEAD_ID": 999})
-    assert response.status_code == 201
+    receipt_of(post_json(client, {**JOHN, "STATE": "REACHED_OUT", "LEAD_ID": 999}))
     lead = Lead.objects.get()
     assert lead.state == Lead.State.PENDING
     assert lead.reached_out_at is None
@@ -86,10 +110,9 @@ def test_it_ignores_a_state_in_the_body(client):
 
 def test_it_trims_names_and_normalizes_the_email(client):
     data = {**JOHN, "FIRST_NAME": "  John ", "EMAIL": " John.Doe@EXAMPLE.com "}
-    response = post_json(client, data)
-    assert response.status_code == 201
-    assert response.json()["FIRST_NAME"] == "John"
-    assert response.json()["EMAIL"] == "John.Doe@example.com"
+    receipt_of(post_json(client, data))
+    lead = Lead.objects.get()
+    assert (lead.first_name, lead.email) == ("John", "John.Doe@example.com")
 
 
 def test_it_accepts_multipart_with_a_cv(client, attorney_client):
@@ -173,30 +196,31 @@ def test_it_refuses_a_body_that_is_not_an_object(client):
 
 
 @pytest.mark.parametrize("email", ["john.doe@example.com", "JOHN.DOE@Example.COM"])
-def test_it_refuses_a_duplicate_email_with_409(client, email):
+def test_an_attorneys_client_is_refused_a_duplicate_email_with_409(client, as_attorney, email):
     LeadFactory(email="john.doe@example.com")
-    error = error_of(post_json(client, {**JOHN, "EMAIL": email}), 409)
+    error = error_of(post_json(client, {**JOHN, "EMAIL": email}, headers=as_attorney), 409)
     assert error["code"] == "duplicate_email"
     assert error["fields"] == {"EMAIL": ["A lead with this email address already exists."]}
     assert Lead.objects.count() == 1
     assert not mail.outbox
 
 
-def test_a_duplicate_is_a_409_that_lists_other_errors_too(client):
+def test_a_duplicate_is_a_409_that_lists_other_errors_too(client, as_attorney):
     LeadFactory(email="john.doe@example.com")
     data = {key: value for key, value in JOHN.items() if key != "RESUME"}
-    error = error_of(client.post(URL, data), 409)  # multipart: neither RESUME nor CV
+    # multipart: neither RESUME nor CV
+    error = error_of(client.post(URL, data, headers=as_attorney), 409)
     assert error["code"] == "duplicate_email"
     assert list(error["fields"]) == ["EMAIL"]
     assert "resume" in error["message"].lower()
 
 
-def test_a_duplicate_that_wins_the_race_is_a_409(client, monkeypatch):
+def test_a_duplicate_that_wins_the_race_is_a_409(client, as_attorney, monkeypatch):
     # Another request stores the same email between validation and saving: the database
     # constraint refuses it, and the API still answers 409.
     LeadFactory(email="john.doe@example.com")
     monkeypatch.setattr(Lead, "validate_constraints", lambda self, exclude=None: None)
-    error = error_of(post_json(client, JOHN), 409)
+    error = error_of(post_json(client, JOHN, headers=as_attorney), 409)
     assert error["code"] == "duplicate_email"
     assert Lead.objects.count() == 1
 
@@ -214,8 +238,8 @@ def test_it_refuses_an_invalid_token(client):
 
 
 def test_anonymous_clients_are_rate_limited(client, limited):
-    assert post_json(client, JOHN).status_code == 201
-    assert post_json(client, {**JOHN, "EMAIL": "second@example.com"}).status_code == 201
+    receipt_of(post_json(client, JOHN))
+    receipt_of(post_json(client, {**JOHN, "EMAIL": "second@example.com"}))
 
     response = post_json(client, {**JOHN, "EMAIL": "third@example.com"})
 
@@ -233,11 +257,18 @@ def test_the_limit_is_shared_with_the_intake_form(client, limited):
     assert Lead.objects.count() == 2
 
 
-def test_clients_with_a_token_are_not_limited(client, limited):
-    website = UserFactory()
-    token = Token.objects.create(user=website)
-    headers = {"Authorization": f"Token {token.key}"}
+def test_attorneys_clients_are_not_limited(client, limited, as_attorney):
     for n in range(4):
-        response = post_json(client, {**JOHN, "EMAIL": f"john{n}@example.com"}, headers=headers)
+        response = post_json(client, {**JOHN, "EMAIL": f"john{n}@example.com"}, headers=as_attorney)
         assert response.status_code == 201
     assert Lead.objects.count() == 4
+
+
+def test_a_token_that_is_not_an_attorneys_is_a_prospect(client, limited):
+    token = Token.objects.create(user=UserFactory())
+    headers = {"Authorization": f"Token {token.key}"}
+    LeadFactory(email="john.doe@example.com")
+
+    receipt_of(post_json(client, JOHN, headers=headers))  # known: no 409
+    receipt_of(post_json(client, {**JOHN, "EMAIL": "new@example.com"}, headers=headers))
+    error_of(post_json(client, {**JOHN, "EMAIL": "third@example.com"}, headers=headers), 429)

@@ -73,7 +73,7 @@ def test_it_declares_the_error_responses(schema):
         for method, operation in operations.items()
     }
     assert declared == {
-        ("/create", "post"): [201, 400, 401, 409, 413, 415, 429],
+        ("/create", "post"): [201, 202, 400, 401, 409, 413, 415, 429],
         ("/get", "get"): [200, 400, 401, 403, 404],
         ("/get/{id}", "get"): [200, 401, 403, 404],
         ("/update/{id}", "put"): [200, 400, 401, 403, 404, 409, 413, 415],

@@ -137,7 +137,7 @@ def test_the_form_and_the_api_answer_without_the_mail_server(queue, client, hang
     response = client.post(INTAKE, form_data(1))
     assert response.status_code == 302
     response = client.post("/create", api_data(2), content_type="application/json")
-    assert response.status_code == 201
+    assert response.status_code == 202
     # Nobody has even connected to the mail server: the emails wait for the worker.
     assert hanging_mail_server == []
     assert Lead.objects.count() == 2
@@ -279,7 +279,7 @@ def test_a_hostile_pdf_costs_the_worker_not_the_web(live_server, monkeypatch, ru
 
     upload = multipart(live_server.url + "/create", api_data(), "cv.pdf", hostile)
     with urllib.request.urlopen(upload, timeout=30) as response:
-        assert response.status == 201
+        assert response.status == 202
     assert readings == []  # the request only stored it
 
     # While the worker (this thread) reads the PDF, the site answers.

@@ -21,7 +21,7 @@ from django.urls.resolvers import RegexPattern
 from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
-from leads.models import Activity, Lead, Note
+from leads.models import Activity, Lead, Note, Resubmission
 from leads.tasks import read_cv
 
 from .factories import AttorneyFactory, LeadFactory, UserFactory
@@ -169,6 +169,15 @@ def site(db):
     AccessLog.objects.create(**attempt)
     AccessFailureLog.objects.create(**attempt)
     read_cv.enqueue(lead.pk, lead.cv.name)  # a background task, for the admin's task results
+    # The prospect sent the form again (with a CV): kept beside the lead.
+    Resubmission.objects.create(
+        lead=lead,
+        first_name=lead.first_name,
+        last_name=lead.last_name,
+        email=lead.email,
+        resume=RESUME,
+        cv=SimpleUploadedFile("cv.pdf", CV),
+    )
     return Site(lead=lead, users=users, tokens=tokens)
 
 
@@ -183,6 +192,8 @@ def sample_value(route, parameter, site):
         return str(ContentType.objects.get_for_model(Lead).pk)
     if parameter in ("pk", "object_id"):
         return str(site.lead.pk)
+    if parameter == "resubmission_pk":
+        return str(site.lead.resubmissions.get().pk)
     pytest.fail(f"No sample value for <{parameter}> in {route.pattern!r}: add one to sample_value")
 
 
