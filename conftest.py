@@ -20,6 +20,7 @@ def test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.INTAKE_RATE_LIMIT = ""
+    settings.INTAKE_FLOOD_LIMIT = ""
     settings.ATTORNEY_EMAIL = "intake@firm.example"
     # A failed task is queued again at once, so that one worker run goes through every attempt.
     settings.TASK_RETRY_SECONDS = 0

@@ -160,9 +160,13 @@ RQ_SHOW_ADMIN_LINK = False
 TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
 TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=30)
 
-# Anonymous intake submissions (the public form and POST /create) allowed per client IP, as
-# "count/period" (s, m, h, d). Empty disables the limit.
+# Accepted intake submissions (the public form and anonymous POST /create) allowed per client
+# IP, as "count/period" (s, m, h, d); a submission with a mistake in it does not count. Empty
+# disables the limit.
 INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="5/m")
+# Every intake POST, accepted or not, counts toward this looser limit (per client IP), so that
+# nobody can make the site validate uploads without end. Empty disables it.
+INTAKE_FLOOD_LIMIT = env.str("INTAKE_FLOOD_LIMIT", default="20/m")
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default) means
 # the client IP is REMOTE_ADDR and the header is ignored, so it cannot be forged.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
