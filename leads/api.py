@@ -29,7 +29,7 @@ from .serializers import (
     LeadSerializer,
     SubmissionReceiptSerializer,
 )
-from .throttling import intake_rate_limited
+from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
 
 
 def api_exception_handler(exc, context):
@@ -112,6 +112,14 @@ WRITE_ERRORS = errors(400, 401, 403, 404, 409, 413, 415)
 LEAD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The lead's LEAD_ID.")
 
 
+class Throttled(exceptions.Throttled):
+    """429 with Retry-After, and the wait in words in the message."""
+
+    def __init__(self, wait):
+        detail = f"Too many submissions. Please wait {describe_wait(wait)} and try again."
+        super().__init__(wait=wait, detail=detail)
+
+
 @extend_schema_view(
     post=extend_schema(
         operation_id="lead_create",
@@ -156,17 +164,21 @@ class LeadCreateView(generics.CreateAPIView):
     def create(self, request, *args, **kwargs):
         if CanViewLeads().has_permission(request, self):
             return super().create(request, *args, **kwargs)
-        # A prospect. Counted before the body is read, like the form counts every POST.
-        if intake_rate_limited(request):
-            raise exceptions.Throttled(detail="Too many submissions. Please try again later.")
+        # A prospect: limited like the form. Every POST counts, before the body is read...
+        if wait := flood_wait(request):
+            raise Throttled(wait)
         context = self.get_serializer_context() | {"submission": True}
         serializer = self.get_serializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
+        # ... and only accepted submissions toward the tighter limit.
+        if wait := intake_wait(request):
+            raise Throttled(wait)
         services.submit_lead(
             Lead(**serializer.validated_data),
             source=Activity.Source.API,
             site_url=request.build_absolute_uri("/"),
         )
+        count_accepted(request)
         receipt = SubmissionReceiptSerializer.receipt()
         return Response(receipt, status=status.HTTP_202_ACCEPTED)
 

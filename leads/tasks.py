@@ -117,6 +117,13 @@ def read_cv(lead_id, cv_name, attempt=1):
     return CV_READ
 
 
+@task()
+def delete_held_cv(name):
+    """Delete a CV held for a prospect's next try (leads/held_cvs.py) once it has expired."""
+    Lead._meta.get_field("cv").storage.delete(name)
+    return "Deleted."
+
+
 def enqueue_with_lead(task, *args):
     """Queue `task` as part of the caller's transaction. The database queue stores it in that
     transaction, so it is queued if and only if the lead's change commits (and a worker cannot

@@ -10,14 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_ratelimit.decorators import ratelimit
 
 from . import services
 from .dashboard import dashboard_stats
 from .exports import csv_response
 from .forms import IntakeForm, LeadForm, NoteForm
 from .models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
-from .throttling import INTAKE_GROUP, client_ip, intake_rate
+from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
 
 LIST_SORTS = {
     "newest": ("Newest first", ["-created_at", "-id"]),
@@ -36,10 +35,6 @@ def attorney_required(perm="leads.view_lead"):
     return decorator
 
 
-def rate_limited(request, exception):
-    return render(request, "leads/rate_limited.html", status=429)
-
-
 # The thank-you page repeats the address the prospect gave, kept for it in a signed cookie (no
 # session, so no database write) that the page deletes once shown.
 SUBMITTED_EMAIL_COOKIE = "submitted_email"
@@ -48,22 +43,33 @@ SUBMITTED_EMAIL_MAX_AGE = 600
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@ratelimit(group=INTAKE_GROUP, key=client_ip, rate=intake_rate, method="POST", block=True)
 def intake(request):
-    if request.method == "POST":
-        form = IntakeForm(request.POST, request.FILES)
-        if form.is_bot():
-            # Look like a success so the bot learns nothing; nothing is stored.
-            return _thanks_for(form.data.get("email", ""))
-        if form.is_valid():
+    if request.method != "POST":
+        return render(request, "leads/intake.html", {"form": IntakeForm()})
+    wait = flood_wait(request)  # every POST counts, before the body is read
+    if wait:
+        context = {"wait": describe_wait(wait)}
+        return render(request, "leads/rate_limited.html", context, status=429)
+    form = IntakeForm(request.POST, request.FILES)
+    if form.is_bot():
+        # Look like a success so the bot learns nothing; nothing is stored.
+        return _thanks_for(form.data.get("email", ""))
+    if form.is_valid():
+        # Only accepted submissions count toward the limit: a mistake costs the prospect nothing.
+        wait = intake_wait(request)
+        if not wait:
             # A new lead or, for a known email, a resubmission: the prospect sees the same.
             lead = form.save(commit=False)
             services.submit_lead(
                 lead, source=Activity.Source.FORM, site_url=request.build_absolute_uri("/")
             )
+            count_accepted(request)
+            form.release_cv()
             return _thanks_for(lead.email)
-    else:
-        form = IntakeForm()
+    form.hold_cv()
+    if form.is_valid():  # but over the limit: the page keeps what was typed
+        context = {"form": form, "wait": describe_wait(wait)}
+        return render(request, "leads/intake.html", context, status=429)
     return render(request, "leads/intake.html", {"form": form})
 
 
