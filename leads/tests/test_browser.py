@@ -86,10 +86,8 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
     page.get_by_label("First name").fill("Amara")
     page.get_by_label("Last name").fill("Okafor")
     page.get_by_label("Email").fill("amara.okafor@example.com")
-    page.get_by_label("Resume or short summary").fill(
-        "Registered nurse, 6 years in intensive care."
-    )
-    page.get_by_label("CV (optional)").set_input_files(
+    page.get_by_label("Resume text").fill("Registered nurse, 6 years in intensive care.")
+    page.get_by_label("CV file").set_input_files(
         files=[
             {
                 "name": "amara-cv.pdf",
