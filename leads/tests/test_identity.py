@@ -133,3 +133,22 @@ def test_the_migration_keys_existing_leads_and_reports_pairs_that_collide(capsys
         f"Leads {first.pk} and {second.pk} have one email address (kate@example.com)"
         in capsys.readouterr().out
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ('"ka\x01te"@example.com', "Remove line breaks and other control characters."),
+        ('"ka\x7fte"@example.com', "Remove line breaks and other control characters."),
+        # Django's own validation refuses line breaks first.
+        ('"ka\r\nBcc: victim@example.com"@example.com', "Enter a valid email address."),
+    ],
+)
+def test_the_intake_form_refuses_control_characters_in_an_email(client, email, message):
+    data = {"first_name": "Kate", "last_name": "D", "resume": "Hello"}
+    response = client.post("/", {**data, "email": email})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [message]
+    assert not Lead.objects.exists()
