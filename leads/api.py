@@ -4,6 +4,7 @@ Documented for people in the README (section "The JSON API") and for machines at
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import Prefetch
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -17,6 +18,7 @@ from rest_framework.views import exception_handler
 
 from . import services
 from .api_parsers import JSONParser, MultiPartParser, RequestTooLarge
+from .filters import LeadFilter
 from .models import Activity, Lead, Note
 from .serializers import (
     DEFAULT_PAGE_SIZE,
@@ -25,8 +27,8 @@ from .serializers import (
     LeadCreateSerializer,
     LeadCreateWithCVSerializer,
     LeadDetailSerializer,
-    LeadFilterSerializer,
     LeadSerializer,
+    PageParametersSerializer,
     SubmissionReceiptSerializer,
 )
 from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
@@ -83,6 +85,19 @@ class LeadPagination(PageNumberPagination):
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF quietly reads a page size over the maximum as the maximum, and an invalid one as
+        # the default: refuse them (400), as the filters are refused.
+        PageParametersSerializer(data=request.query_params.dict()).is_valid(raise_exception=True)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {"page": {"minimum": 1}, "page_size": {"minimum": 1, "maximum": MAX_PAGE_SIZE}}
+        for parameter in parameters:
+            parameter["schema"] |= bounds[parameter["name"]]
+        return parameters
 
 
 ERROR_DESCRIPTIONS = {
@@ -189,7 +204,6 @@ class LeadCreateView(generics.CreateAPIView):
         tags=["leads"],
         summary="List leads",
         description="Attorneys only. Newest first unless `ordering` says otherwise.",
-        parameters=[LeadFilterSerializer],
         responses={200: LeadSerializer(many=True), **errors(400, 401, 403, 404)},
     )
 )
@@ -197,13 +211,10 @@ class LeadListView(generics.ListAPIView):
     permission_classes = [CanViewLeads]
     serializer_class = LeadSerializer
     pagination_class = LeadPagination
-
-    def get_queryset(self):
-        # A plain dict, not the QueryDict: DRF reads an empty value in a QueryDict as an empty
-        # HTML input, i.e. as absent, so "?state=" would quietly list every lead.
-        filters = LeadFilterSerializer(data=self.request.query_params.dict())
-        filters.is_valid(raise_exception=True)
-        return filters.filter(Lead.objects.all())
+    # The filters of the attorneys' list page and its export (leads/filters.py).
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LeadFilter
+    queryset = Lead.objects.all()
 
 
 @extend_schema_view(

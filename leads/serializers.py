@@ -2,7 +2,6 @@
 every rule about what a valid lead is comes from the Lead model."""
 
 import copy
-import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,7 +14,6 @@ from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
 from . import services
-from .identity import email_key
 from .models import Activity, DuplicateEmail, Lead, Note
 from .validators import validate_no_control_characters
 
@@ -279,61 +277,9 @@ DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
 
-class EdgeDateTimeField(serializers.DateTimeField):
-    """A date-time filter where a time too early or too late to exist in UTC (say
-    0001-01-01T00:00+04:45, a valid RFC 3339 date-time) means the earliest or latest time,
-    rather than an error: no lead is that old or that new either way."""
+class PageParametersSerializer(serializers.Serializer):
+    """The page parameters of GET /get (its filters are leads/filters.py's)."""
 
-    def enforce_timezone(self, value):
-        try:
-            return super().enforce_timezone(value)
-        except exceptions.ValidationError:
-            if not timezone.is_aware(value):
-                raise
-            edge = datetime.datetime.min if value.year == 1 else datetime.datetime.max
-            return edge.replace(tzinfo=datetime.UTC)
-
-
-class LeadFilterSerializer(serializers.Serializer):
-    """The query parameters of GET /get. Invalid values are refused (400), never ignored."""
-
-    ORDERINGS = [
-        "created_at",
-        "updated_at",
-        "reached_out_at",
-        "first_name",
-        "last_name",
-        "email",
-        "state",
-    ]
-
-    state = serializers.ChoiceField(choices=Lead.State.choices, required=False)
-    search = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=200,
-        help_text=(
-            "Words that must each start the first name, last name or email, in any case (the "
-            "search of the attorneys' list page)."
-        ),
-    )
-    email = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=254,
-        help_text="Exact email address, in any case.",
-    )
-    created_after = EdgeDateTimeField(
-        required=False, help_text="Leads created at or after this time (a date means midnight)."
-    )
-    created_before = EdgeDateTimeField(
-        required=False, help_text="Leads created before this time (a date means midnight)."
-    )
-    ordering = serializers.ChoiceField(
-        choices=[prefix + name for name in ORDERINGS for prefix in ("", "-")],
-        required=False,
-        help_text="Sort field; a leading '-' sorts descending. Default: -created_at.",
-    )
     page = serializers.IntegerField(required=False, min_value=1, help_text="Page number.")
     page_size = serializers.IntegerField(
         required=False,
@@ -341,24 +287,6 @@ class LeadFilterSerializer(serializers.Serializer):
         max_value=MAX_PAGE_SIZE,
         help_text=f"Leads per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE}).",
     )
-
-    def filter(self, leads):
-        filters = self.validated_data
-        if "state" in filters:
-            leads = leads.filter(state=filters["state"])
-        if filters.get("search"):
-            leads = leads.search(filters["search"])
-        if filters.get("email"):
-            leads = leads.filter(email_key=email_key(filters["email"]))
-        if "created_after" in filters:
-            leads = leads.filter(created_at__gte=filters["created_after"])
-        if "created_before" in filters:
-            leads = leads.filter(created_at__lt=filters["created_before"])
-        if "ordering" in filters:
-            ordering = filters["ordering"]
-            # The id breaks ties, so that pages never overlap or skip a lead.
-            leads = leads.order_by(ordering, "-id" if ordering.startswith("-") else "id")
-        return leads
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -1,3 +1,5 @@
+from django.contrib import messages
+from django.contrib.auth.signals import user_logged_out
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -29,3 +31,10 @@ def delete_cv_file(instance, **kwargs):
     the file once the deletion commits."""
     if instance.cv:
         delete_cv_file_on_commit(instance.cv.storage, instance.cv.name)
+
+
+@receiver(user_logged_out)
+def say_signed_out(request, **kwargs):
+    """The sign-in page the attorney lands on says that signing out worked."""
+    if request is not None:
+        messages.info(request, "You have signed out.", fail_silently=True)

@@ -7,6 +7,7 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -14,15 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from . import services
 from .dashboard import dashboard_stats
 from .exports import csv_response
+from .filters import LeadFilter
 from .forms import IntakeForm, LeadForm, NoteForm
 from .models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
 from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
 
-LIST_SORTS = {
-    "newest": ("Newest first", ["-created_at", "-id"]),
-    "oldest": ("Oldest first", ["created_at", "id"]),
-    "name": ("Name", ["last_name", "first_name", "id"]),
-}
 PAGE_SIZES = [25, 50, 100]
 
 
@@ -112,73 +109,120 @@ def dashboard(request):
     return render(request, "leads/dashboard.html", dashboard_stats())
 
 
-def _filter_leads(request):
-    """The leads the list shows for the request's search, filters and sort (the CSV export takes
-    exactly the same), the choices made, and the leads before the state filter (which the
-    per-state counts are of)."""
-    leads = Lead.objects.all()
-    query = request.GET.get("q", "").strip()[:200]
-    attention = request.GET.get("attention") == "1"
-    if attention:
-        leads = leads.stale()
-    if query:
-        leads = leads.search(query)
-    matching = leads
-
-    state = request.GET.get("state", "")
-    if state in Lead.State.values:
-        leads = leads.filter(state=state)
-    else:
-        state = ""
-
-    sort = request.GET.get("sort", "newest")
-    if sort not in LIST_SORTS:
-        sort = "newest"
-    leads = leads.order_by(*LIST_SORTS[sort][1])
-    choices = {"query": query, "attention": attention, "state": state, "sort": sort}
-    return leads, choices, matching
-
-
 @require_safe
 @attorney_required()
 def lead_list(request):
-    leads, choices, matching = _filter_leads(request)
-    if choices["query"] or choices["attention"]:
-        counts = matching.counts_by_state()
+    filters = LeadFilter(request.GET, queryset=Lead.objects.all())
+    leads = filters.qs  # a parameter that does not validate is left out
+    chosen = filters.form.cleaned_data
+    in_any_state = filters.leads_in_any_state()
+    if filters.is_narrowed():
+        counts = in_any_state.counts_by_state()
     else:
         counts = Lead.objects.cached_counts_by_state()
-    state = choices["state"]
-    try:
-        per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
-    except ValueError:
-        per_page = PAGE_SIZES[0]
-    if per_page not in PAGE_SIZES:
-        per_page = PAGE_SIZES[0]
-    paginator = Paginator(leads.defer("resume", "cv_text"), per_page)
-    # The per-state counts already hold the total: spare the database a second COUNT(*).
-    paginator.count = counts[state] if state else sum(counts.values())
+    paginator = Paginator(leads.defer("resume", "cv_text"), _page_size(request))
+    # The per-state counts hold most totals: spare the database a second COUNT(*).
+    if chosen.get("attention") is None:
+        state = chosen.get("state")
+        paginator.count = counts[state] if state else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
-
     ctx = {
-        **choices,
+        "filters": filters,
+        "search": chosen.get("search", ""),
         "page": page,
-        "per_page": per_page,
-        "sorts": {key: label for key, (label, _) in LIST_SORTS.items()},
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "page_sizes": PAGE_SIZES,
-        "states": Lead.State.choices,
-        "state_tabs": [(value, label, counts[value]) for value, label in Lead.State.choices],
-        "total": sum(counts.values()),
+        "tabs": _state_tabs(request, chosen, counts, in_any_state),
+        "columns": _sortable_columns(request, chosen.get("ordering")),
         "stale_cutoff": stale_cutoff(),
         "stale_days": settings.STALE_LEAD_DAYS,
+        # The lead pages link back to this very list (filters, sort, page).
+        # Each lead's page knows this list (filters, sort, page): see _list_neighbours().
+        "lead_query": _query(request, page=page.number),
     }
     return render(request, "leads/lead_list.html", ctx)
+
+
+def _page_size(request):
+    """The page size asked for, else the one this attorney chose last (kept in the session)."""
+    try:
+        size = int(request.GET.get("page_size", ""))
+    except ValueError:
+        size = None
+    if size in PAGE_SIZES:
+        if request.session.get("page_size") != size:  # a session is saved only if it changed
+            request.session["page_size"] = size
+        return size
+    return request.session.get("page_size", PAGE_SIZES[0])
+
+
+def _state_tabs(request, chosen, counts, in_any_state):
+    """(label, href, count, current) for each tab: every lead, each state, and the pending ones
+    that need attention. One choice at a time, so no tab ever offers an empty combination."""
+    state, attention = chosen.get("state"), chosen.get("attention")
+    every = {"state": None, "attention": None, "page": None}
+    tabs = [("All", every, sum(counts.values()), not state and attention is None)]
+    for value, label in Lead.State.choices:
+        tabs.append(
+            (label, {**every, "state": value}, counts[value], state == value and attention is None)
+        )
+        if value == Lead.State.PENDING:
+            current = bool(attention) and not state
+            tabs.append(
+                (
+                    "Needs attention",
+                    {**every, "attention": "true"},
+                    in_any_state.stale().count(),
+                    current,
+                )
+            )
+    return [
+        (label, _query(request, **changes), count, current)
+        for label, changes, count, current in tabs
+    ]
+
+
+# The list's columns: (label, ordering parameter, the direction a first click sorts in).
+LIST_COLUMNS = [
+    ("Name", "last_name", ""),
+    ("Email", "email", ""),
+    ("State", "state", ""),
+    ("Submitted", "created_at", "-"),
+    ("Reached out", "reached_out_at", "-"),
+]
+
+
+def _sortable_columns(request, ordering):
+    """(label, href, aria-sort value or "") for each column: a click on the column the list is
+    sorted by reverses it; a click on another sorts by it."""
+    current = ordering or "-created_at"
+    columns = []
+    for label, name, first in LIST_COLUMNS:
+        if current == name:
+            asked, sort = f"-{name}", "ascending"
+        elif current == f"-{name}":
+            asked, sort = name, "descending"
+        else:
+            asked, sort = f"{first}{name}", ""
+        columns.append((label, _query(request, ordering=asked, page=None), sort))
+    return columns
+
+
+def _query(request, **changes):
+    """The request's query string with `changes` (None removes a parameter), as "?..."."""
+    query = request.GET.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    return f"?{query.urlencode()}" if query else ""
 
 
 @require_safe
 @attorney_required()
 def lead_export(request):
-    """The list's current search, filter and sort, every matching lead, as CSV."""
-    leads, _, _ = _filter_leads(request)
+    """The list's current search, filters and sort, every matching lead, as CSV."""
+    leads = LeadFilter(request.GET, queryset=Lead.objects.all()).qs
     return csv_response(leads, f"leads-{timezone.localdate():%Y-%m-%d}.csv")
 
 
@@ -186,10 +230,11 @@ def lead_export(request):
 @attorney_required()
 def lead_detail(request, pk):
     lead = _get_lead_or_404(pk)
-    return render(request, "leads/lead_detail.html", _detail_context(lead, NoteForm()))
+    return render(request, "leads/lead_detail.html", _detail_context(request, lead, NoteForm()))
 
 
-def _detail_context(lead, note_form):
+def _detail_context(request, lead, note_form):
+    previous, following = _list_neighbours(request, lead)
     return {
         "lead": lead,
         "note_form": note_form,
@@ -197,7 +242,43 @@ def _detail_context(lead, note_form):
         "activities": lead.activities.select_related("actor"),
         "resubmissions": lead.resubmissions.all(),
         "stale_days": settings.STALE_LEAD_DAYS,
+        # The list the lead was opened from travels in the page's address: back to it, and
+        # through it lead by lead; the page's forms keep it.
+        "list_query": _query(request),
+        "list_url": reverse("leads:lead_list") + _query(request),
+        "previous_lead": previous,
+        "next_lead": following,
     }
+
+
+def _list_neighbours(request, lead):
+    """The addresses of the leads before and after `lead` in the list page it was opened from
+    (its filters, sort and page number are in the request's query), or None at either end, or
+    when it was not opened from a list. Reads that page's ids, and one id of the page before or
+    after at its edges."""
+    if "page" not in request.GET:
+        return None, None
+    filters = LeadFilter(request.GET, queryset=Lead.objects.all())
+    paginator = Paginator(filters.qs.values_list("pk", flat=True), _page_size(request))
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    if lead.pk not in ids:
+        return None, None
+    at = ids.index(lead.pk)
+
+    def link(pk, number):
+        return reverse("leads:lead_detail", args=[pk]) + _query(request, page=number)
+
+    previous = following = None
+    if at > 0:
+        previous = link(ids[at - 1], page.number)
+    elif page.has_previous():
+        previous = link(list(paginator.page(page.number - 1).object_list)[-1], page.number - 1)
+    if at < len(ids) - 1:
+        following = link(ids[at + 1], page.number)
+    elif page.has_next():
+        following = link(list(paginator.page(page.number + 1).object_list)[0], page.number + 1)
+    return previous, following
 
 
 @require_POST
@@ -208,10 +289,10 @@ def lead_add_note(request, pk):
     note = Note(lead=lead, author=request.user)
     form = NoteForm(request.POST, instance=note)
     if not form.is_valid():
-        return render(request, "leads/lead_detail.html", _detail_context(lead, form))
+        return render(request, "leads/lead_detail.html", _detail_context(request, lead, form))
     services.add_note(form.save(commit=False), source=Activity.Source.PAGE)
     messages.success(request, "Note added.")
-    return redirect(lead)
+    return redirect(lead.get_absolute_url() + _query(request) + "#notes")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -256,7 +337,7 @@ def _state_change_view(state, message):
         lead = _get_lead_or_404(pk)
         services.set_state(lead, state, source=Activity.Source.PAGE, actor=request.user)
         messages.success(request, message.format(name=lead.full_name))
-        return redirect(lead)
+        return redirect(lead.get_absolute_url() + _query(request))
 
     return view
 

@@ -92,6 +92,7 @@ def test_it_describes_pagination_and_filters(schema):
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
     assert set(parameters) == {
         "state",
+        "attention",
         "search",
         "email",
         "created_after",
@@ -101,6 +102,10 @@ def test_it_describes_pagination_and_filters(schema):
         "page_size",
     }
     assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
+    # The filters are the list page's (leads/filters.py), described from their help texts.
+    assert parameters["state"]["schema"]["enum"] == ["PENDING", "REACHED_OUT"]
+    assert "STALE_LEAD_DAYS" in parameters["attention"]["description"]
+    assert parameters["attention"]["schema"]["type"] == "boolean"
 
 
 def test_the_docs_work_offline(client):

@@ -334,10 +334,13 @@ def test_the_attorney_forms_refuse_bad_input(attorney_client, existing, other, t
     [
         {"page": "abc"},
         {"page": HUGE_ID},
-        {"per_page": "-1"},
-        {"sort": "password"},
+        {"page_size": "-1"},
+        {"ordering": "password"},
         {"state": "<script>"},
-        {"q": "x" * 10_000},
+        {"attention": "maybe"},
+        {"created_after": "0001-01-01T00:00:00+04:45"},
+        {"email": "x" * 10_000},
+        {"search": "x" * 10_000},
     ],
     ids=lambda params: "-".join(f"{key}={value[:12]}" for key, value in params.items()),
 )
@@ -350,7 +353,7 @@ def test_the_lead_list_shrugs_off_bad_query_parameters(attorney_client, existing
 @pytest.mark.parametrize(
     "url",
     [
-        pytest.param(f"{LIST}?q=Existing%00", id="lead-list-search"),
+        pytest.param(f"{LIST}?search=Existing%00", id="lead-list-search"),
         pytest.param(f"{ADMIN_CHANGELIST}?q=Existing%00", id="admin-search"),
         pytest.param(f"{ADMIN_CHANGELIST}?state__exact=PENDING%00", id="admin-state-filter"),
     ],
@@ -687,7 +690,7 @@ def test_html_and_sql_looking_text_is_stored_verbatim(client, token, existing, c
 ESCAPED_PAGES = {
     "lead-detail": detail,
     "lead-list": lambda lead: LIST,
-    "lead-list-search": lambda lead: f"{LIST}?q=%3Cscript",
+    "lead-list-search": lambda lead: f"{LIST}?search=%3Cscript",
     "lead-edit": edit,
     "admin-changelist": lambda lead: ADMIN_CHANGELIST,
     "admin-changelist-search": lambda lead: f"{ADMIN_CHANGELIST}?q=alert",
@@ -738,7 +741,7 @@ def test_the_success_message_escapes_the_name(attorney_client, url, data):
 @pytest.mark.parametrize("query", ["%", "_", "' OR 1=1 --"])
 def test_search_takes_sql_and_like_wildcards_as_plain_text(attorney_client, token, existing, query):
     with nothing_changes():
-        page = attorney_client.get(LIST, {"q": query})
+        page = attorney_client.get(LIST, {"search": query})
         listed = api(attorney_client, "get", f"/get?{urlencode({'search': query})}", token=token)
     assert page.status_code == 200
     assert list(page.context["page"]) == []

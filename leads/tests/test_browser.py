@@ -121,16 +121,16 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
     page.wait_for_url(re.compile(r"/leads/$"))
 
     # The CV's text is searchable; names and emails are too.
-    page.get_by_label("Search by name or email").fill("lagos hospital")
-    page.get_by_role("button", name="Apply").click()
-    page.wait_for_url(re.compile(r"q=lagos"))
+    page.get_by_label("Search names, emails and CV text").fill("lagos hospital")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"search=lagos"))
     assert page.get_by_role("link", name="Okafor, Amara").is_visible()
-    page.get_by_label("Search by name or email").fill("okafor")
-    page.get_by_role("button", name="Apply").click()
-    page.wait_for_url(re.compile(r"q=okafor"))
+    page.get_by_label("Search names, emails and CV text").fill("okafor")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"search=okafor"))
     screenshot(page, "attorney-list")
     page.get_by_role("link", name="Okafor, Amara").click()
-    page.wait_for_url(re.compile(rf"/leads/{lead.pk}/$"))
+    page.wait_for_url(re.compile(rf"/leads/{lead.pk}/\?search=okafor&page=1$"))  # the list travels
     assert page.locator("#lead-state").inner_text() == "Pending"
     assert page.get_by_role("link", name="Download CV").is_visible()
 
@@ -173,7 +173,7 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
     screenshot(page, "dashboard")
 
     # The list's current search, exported as CSV.
-    page.goto(live_server.url + "/leads/?q=okafor")
+    page.goto(live_server.url + "/leads/?search=okafor")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV").click()
     download = download_info.value

@@ -44,7 +44,7 @@ def test_the_cv_text_is_found_by_the_list_and_the_api(client, attorney_client, u
     lead = Lead.objects.get()
     assert " kubernetes engineer at nordwind gmbh " in lead.cv_text
 
-    page = attorney_client.get(reverse("leads:lead_list"), {"q": "kubernetes nordwind"})
+    page = attorney_client.get(reverse("leads:lead_list"), {"search": "kubernetes nordwind"})
     assert "Lima, Ana" in page.content.decode()
     found = attorney_client.get("/get", {"search": "KUBERNETES"}).json()["results"]
     assert [item["LEAD_ID"] for item in found] == [lead.pk]

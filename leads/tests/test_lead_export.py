@@ -33,7 +33,7 @@ def listed_emails(client, **params):
     """Every email the list shows for these parameters, over all its pages."""
     emails, page = [], 1
     while True:
-        response = client.get(LIST, {**params, "page": page, "per_page": 25})
+        response = client.get(LIST, {**params, "page": page, "page_size": 25})
         emails += [lead.email for lead in response.context["page"].object_list]
         if not response.context["page"].has_next():
             return emails
@@ -60,11 +60,11 @@ def leads():
     "params",
     [
         {},
-        {"q": "maria"},
-        {"q": "maria", "state": "PENDING"},
-        {"state": "REACHED_OUT", "sort": "name"},
-        {"attention": "1", "sort": "oldest"},
-        {"q": "nobody-matches-this"},
+        {"search": "maria"},
+        {"search": "maria", "state": "PENDING"},
+        {"state": "REACHED_OUT", "ordering": "last_name"},
+        {"attention": "1", "ordering": "created_at"},
+        {"search": "nobody-matches-this"},
     ],
     ids=["all", "search", "search-and-state", "state-and-sort", "attention", "nothing"],
 )
@@ -102,9 +102,9 @@ def test_it_neutralises_formulas(attorney_client, dangerous):
 
 
 def test_the_list_links_to_the_export_of_what_it_shows(attorney_client, leads):
-    page = attorney_client.get(LIST, {"q": "maria", "state": "PENDING", "page": 2})
+    page = attorney_client.get(LIST, {"search": "maria", "state": "PENDING", "page": 2})
     html = page.content.decode()
-    assert f'href="{EXPORT}?q=maria&amp;state=PENDING"' in html
+    assert f'href="{EXPORT}?search=maria&amp;state=PENDING"' in html
 
 
 def test_it_is_for_attorneys_only(client, outsider, leads):

@@ -47,23 +47,28 @@ def test_attorney_pages_require_login_and_attorney(client, outsider, lead, name,
     assert lead.state == Lead.State.PENDING
 
 
+def tab_counts(response):
+    """The list's tabs: label -> the count it shows."""
+    return {label: count for label, _, count, _ in response.context["tabs"]}
+
+
 def test_list_counts_follow_new_leads_and_state_changes(
     attorney_client, attorney, django_capture_on_commit_callbacks
 ):
     # The cached counts are forgotten once each change commits.
     with django_capture_on_commit_callbacks(execute=True):
         LeadFactory()
-    assert attorney_client.get(LIST).context["total"] == 1
+    assert tab_counts(attorney_client.get(LIST))["All"] == 1
     with django_capture_on_commit_callbacks(execute=True):
         lead = LeadFactory()
-    assert attorney_client.get(LIST).context["total"] == 2
+    assert tab_counts(attorney_client.get(LIST))["All"] == 2
     with django_capture_on_commit_callbacks(execute=True):
         lead.mark_reached_out(by=attorney)
-    tabs = attorney_client.get(LIST).context["state_tabs"]
-    assert [count for _, _, count in tabs] == [1, 1]
+    counts = tab_counts(attorney_client.get(LIST))
+    assert (counts["Pending"], counts["Reached out"]) == (1, 1)
     with django_capture_on_commit_callbacks(execute=True):
         lead.delete()
-    assert attorney_client.get(LIST).context["total"] == 1
+    assert tab_counts(attorney_client.get(LIST))["All"] == 1
 
 
 def test_list_shows_leads_and_counts(attorney_client):
@@ -73,21 +78,22 @@ def test_list_shows_leads_and_counts(attorney_client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Silva, Ana" in html
-    assert dict((v, n) for v, _, n in response.context["state_tabs"]) == {
-        "PENDING": 1,
-        "REACHED_OUT": 1,
+    assert tab_counts(response) == {
+        "All": 2,
+        "Pending": 1,
+        "Needs attention": 0,
+        "Reached out": 1,
     }
-    assert response.context["total"] == 2
 
 
 def test_list_search_by_name_and_email(attorney_client):
     ana = LeadFactory(first_name="Ana", last_name="Silva", email="ana@mail.example")
     bob = LeadFactory(first_name="Bob", last_name="Stone", email="bob@other.example")
-    assert list(attorney_client.get(LIST, {"q": "silva"}).context["page"]) == [ana]
-    assert list(attorney_client.get(LIST, {"q": "BOB@other"}).context["page"]) == [bob]
+    assert list(attorney_client.get(LIST, {"search": "silva"}).context["page"]) == [ana]
+    assert list(attorney_client.get(LIST, {"search": "BOB@other"}).context["page"]) == [bob]
     # Words match the start of a name or email, so "ilva" finds nobody.
-    assert list(attorney_client.get(LIST, {"q": "ilva"}).context["page"]) == []
-    assert list(attorney_client.get(LIST, {"q": "nobody"}).context["page"]) == []
+    assert list(attorney_client.get(LIST, {"search": "ilva"}).context["page"]) == []
+    assert list(attorney_client.get(LIST, {"search": "nobody"}).context["page"]) == []
 
 
 def test_list_filter_by_state(attorney_client):
@@ -104,19 +110,23 @@ def test_list_sorts(attorney_client):
     Lead.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
     new = LeadFactory(last_name="Abe")
     assert list(attorney_client.get(LIST).context["page"]) == [new, old]
-    assert list(attorney_client.get(LIST, {"sort": "oldest"}).context["page"]) == [old, new]
-    assert list(attorney_client.get(LIST, {"sort": "name"}).context["page"]) == [new, old]
+    assert list(attorney_client.get(LIST, {"ordering": "created_at"}).context["page"]) == [old, new]
+    assert list(attorney_client.get(LIST, {"ordering": "last_name"}).context["page"]) == [new, old]
+    # A value the list does not know is left out: newest first.
+    assert list(attorney_client.get(LIST, {"ordering": "resume"}).context["page"]) == [new, old]
 
 
 def test_list_paginates(attorney_client):
     LeadFactory.create_batch(30)
     first = attorney_client.get(LIST)
     assert len(first.context["page"]) == 25
-    assert "Page 1 of 2" in first.content.decode()
+    assert "1–25 of 30 leads" in first.content.decode()
     second = attorney_client.get(LIST, {"page": 2})
     assert len(second.context["page"]) == 5
     assert attorney_client.get(LIST, {"page": "abc"}).status_code == 200
-    assert len(attorney_client.get(LIST, {"per_page": 50}).context["page"]) == 30
+    assert len(attorney_client.get(LIST, {"page_size": 50}).context["page"]) == 30
+    # The page size is remembered.
+    assert len(attorney_client.get(LIST).context["page"]) == 30
 
 
 def test_list_query_count_does_not_grow_with_page_size(
@@ -124,9 +134,10 @@ def test_list_query_count_does_not_grow_with_page_size(
 ):
     for lead in LeadFactory.create_batch(100):
         lead.mark_reached_out(by=AttorneyFactory())
-    attorney_client.get(LIST)  # fills the cached per-state counts
-    with django_assert_max_num_queries(6):
-        response = attorney_client.get(LIST, {"per_page": 100})
+    attorney_client.get(LIST, {"page_size": 100})  # fills the cached counts, keeps the size
+    # The session, the attorney and their permissions, the "needs attention" count, the page.
+    with django_assert_max_num_queries(7):
+        response = attorney_client.get(LIST, {"page_size": 100})
     assert len(response.context["page"]) == 100
 
 
@@ -265,13 +276,14 @@ def test_login_page_and_redirect_to_dashboard(client, attorney):
 
 
 def test_logout(attorney_client):
-    response = attorney_client.post(reverse("logout"))
-    assert response.status_code == 302
+    response = attorney_client.post(reverse("logout"), follow=True)
+    assert response.redirect_chain == [(reverse("login"), 302)]
+    assert "You have signed out." in response.content.decode()
     assert attorney_client.get(LIST).status_code == 302
 
 
 def test_search_with_the_last_character_before_the_surrogates_is_no_500(attorney_client, lead):
-    assert attorney_client.get(LIST, {"q": "a\ud7ff"}).status_code == 200
+    assert attorney_client.get(LIST, {"search": "a\ud7ff"}).status_code == 200
 
 
 def test_edit_works_when_the_stored_cv_file_is_missing(attorney_client):

@@ -16,7 +16,7 @@ def add_note(client, lead, body):
 
 def test_it_works(attorney_client, attorney, lead):
     response = add_note(attorney_client, lead, "Called, left a voicemail.")
-    assert response.status_code == 302 and response.url == lead.get_absolute_url()
+    assert response.status_code == 302 and response.url == lead.get_absolute_url() + "#notes"
     note = Note.objects.get()
     assert (note.lead, note.author, note.body) == (lead, attorney, "Called, left a voicemail.")
     page = attorney_client.get(lead.get_absolute_url()).content.decode()

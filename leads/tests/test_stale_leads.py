@@ -54,7 +54,7 @@ def test_the_filter_lists_only_leads_that_need_attention(attorney_client, leads)
 
 def test_the_filter_combines_with_search(attorney_client, leads):
     LeadFactory(last_name="Stalwart", created_at=days_ago(10))
-    page = attorney_client.get(LIST, {"attention": "1", "q": "stale"}).content.decode()
+    page = attorney_client.get(LIST, {"attention": "1", "search": "stale"}).content.decode()
     assert "Stale, " in page and "Stalwart, " not in page
 
 

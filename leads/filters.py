@@ -1,0 +1,166 @@
+"""The one filter model of the list of leads (django-filter): the attorneys' list page, its CSV
+export and GET /get read the same query string the same way, so a link copied from one gives the
+same leads in the others.
+
+    search=amara okafor     words that each start a name, the email or a word of the CV
+    state=PENDING           a state (Lead.State)
+    attention=true          needing attention: pending for more than STALE_LEAD_DAYS days
+    email=kate@example.com  one person's lead, however the address is spelled
+    created_after=2026-03-10, created_before=2026-03-11T12:00:00Z
+    ordering=-created_at    a column, "-" for descending
+
+The page shows a parameter that does not validate as if it were left out; the API refuses it
+with a 400 that names it.
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from .identity import email_key
+from .models import Lead
+
+# Column -> its label (the page's sortable headers).
+ORDERINGS = {
+    "created_at": "Submitted",
+    "updated_at": "Updated",
+    "reached_out_at": "Reached out",
+    "first_name": "First name",
+    "last_name": "Name",
+    "email": "Email",
+    "state": "State",
+}
+
+
+class EdgeIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, or a date (its midnight). A time too early or too late to exist in
+    UTC (say 0001-01-01T00:00+04:45, a valid RFC 3339 date-time) means the earliest or latest
+    time rather than an error: no lead is that old or that new either way."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and timezone.is_aware(value):
+            try:
+                value.astimezone(datetime.UTC)
+            except OverflowError:
+                edge = datetime.datetime.min if value.year == 1 else datetime.datetime.max
+                value = edge.replace(tzinfo=datetime.UTC)
+        return value
+
+
+class EdgeIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = EdgeIsoDateTimeField
+
+
+class LeadFilterForm(forms.Form):
+    """Refuses what the filters' own fields would quietly read as "no filter": a parameter sent
+    empty ("?state=" is not every state) and a word that is not a boolean for `attention`."""
+
+    NOT_EMPTY = ["state", "attention", "created_after", "created_before", "ordering"]
+    BOOLEANS = {"true", "false", "1", "0"}
+
+    def clean(self):
+        for name in self.NOT_EMPTY:
+            if self.data.get(name) == "":
+                self.add_error(name, "Give a value, or leave the parameter out.")
+        attention = self.data.get("attention")
+        if attention and attention.lower() not in self.BOOLEANS:
+            self.add_error("attention", "Use true or false.")
+        return super().clean()
+
+
+class LeadOrderingFilter(django_filters.ChoiceFilter):
+    """Sorts by one column (ORDERINGS), "-" before it for descending. The last name sorts by
+    first name next, and the id breaks ties, so that pages never overlap or skip a lead."""
+
+    def __init__(self, **kwargs):
+        choices = [
+            (f"{prefix}{name}", f"{label}{suffix}")
+            for name, label in ORDERINGS.items()
+            for prefix, suffix in (("", ""), ("-", ", descending"))
+        ]
+        super().__init__(choices=choices, **kwargs)
+
+    def filter(self, leads, value):
+        if not value:
+            return leads
+        ordering = [value]
+        if value.lstrip("-") == "last_name":
+            ordering.append(value.replace("last_name", "first_name"))
+        ordering.append("-id" if value.startswith("-") else "id")
+        return leads.order_by(*ordering)
+
+
+class LeadFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        help_text=(
+            "Words that must each start the first name, last name or email, or a word of the "
+            "CV's text, in any case (the search of the attorneys' list page)."
+        ),
+    )
+    state = django_filters.ChoiceFilter(
+        choices=Lead.State.choices, help_text="Leads in this state."
+    )
+    attention = django_filters.BooleanFilter(
+        method="filter_attention",
+        widget=django_filters.widgets.BooleanWidget,  # true/false, 1/0
+        help_text=(
+            f"true: only the leads that need attention (pending for more than STALE_LEAD_DAYS, "
+            f"by default {settings.STALE_LEAD_DAYS}, days); false: only the others."
+        ),
+    )
+    email = django_filters.CharFilter(
+        method="filter_email",
+        max_length=254,
+        help_text="One email address, in any spelling (case, quotes, IDNA domain).",
+    )
+    created_after = EdgeIsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        help_text="Leads created at or after this time (a date means its midnight, UTC).",
+    )
+    created_before = EdgeIsoDateTimeFilter(
+        field_name="created_at",
+        lookup_expr="lt",
+        help_text="Leads created before this time (a date means its midnight, UTC).",
+    )
+    ordering = LeadOrderingFilter(
+        help_text="Sort by this column; a leading '-' sorts descending. Default: -created_at.",
+    )
+
+    class Meta:
+        model = Lead
+        fields = []
+        form = LeadFilterForm
+
+    def filter_search(self, leads, name, value):
+        return leads.search(value.strip()) if value.strip() else leads
+
+    def filter_attention(self, leads, name, value):
+        if value:
+            return leads.stale()
+        return leads.exclude(pk__in=Lead.objects.stale().values("pk"))
+
+    def filter_email(self, leads, name, value):
+        return leads.filter(email_key=email_key(value)) if value else leads
+
+    def leads_in_any_state(self):
+        """The leads this query matches before its state and attention filters (what the page's
+        tabs count), unordered."""
+        leads = self.queryset.all()
+        for name, value in self._narrowing().items():
+            leads = self.filters[name].filter(leads, value)
+        return leads
+
+    def is_narrowed(self):
+        """Whether the query picks leads by more than their state (a search, an email, dates)."""
+        return any(self._narrowing().values())
+
+    def _narrowing(self):
+        choices = {"state", "attention", "ordering"}
+        return {k: v for k, v in self.form.cleaned_data.items() if k not in choices}

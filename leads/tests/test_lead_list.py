@@ -1,0 +1,204 @@
+"""The attorneys' list: one filter model shared with the API and the export, tabs that never
+combine into nothing, sortable headers, numbered pages, and a lead page that knows its list."""
+
+import datetime
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from rest_framework.authtoken.models import Token
+
+from leads.models import Lead
+
+from .factories import LeadFactory
+from .test_lead_export import export, listed_emails
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("leads:lead_list")
+
+
+@pytest.fixture
+def leads(attorney):
+    now = timezone.now()
+    made = []
+    for n in range(30):
+        lead = LeadFactory(
+            first_name="Maria" if n % 2 else "John",
+            last_name=f"Garcia{n:02d}",
+            email=f"person{n:02d}@example.com",
+            created_at=now - datetime.timedelta(days=n),
+        )
+        if n % 3 == 0:
+            lead.mark_reached_out(by=attorney)
+        made.append(lead)
+    return made
+
+
+QUERIES = [
+    {},
+    {"search": "maria"},
+    {"state": "PENDING", "ordering": "last_name"},
+    {"attention": "true", "ordering": "-email"},
+    {"attention": "false", "search": "garcia1"},
+    {"created_after": "2000-01-01", "ordering": "created_at"},
+    {"email": "PERSON07@Example.com"},
+    {"state": "REACHED_OUT", "ordering": "-reached_out_at"},
+]
+
+
+@pytest.mark.parametrize("params", QUERIES, ids=lambda params: urlencode(params) or "all")
+def test_the_page_the_api_and_the_export_agree_on_one_query_string(
+    client, attorney, attorney_client, leads, params
+):
+    page = listed_emails(attorney_client, **params)
+    exported = [row["email"] for row in export(attorney_client, **params)]
+    token = Token.objects.create(user=attorney).key
+    api = client.get("/get", {**params, "page_size": 100}, HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert api.status_code == 200, api.content
+    assert [lead["EMAIL"] for lead in api.json()["results"]] == page == exported
+    assert page or params.get("email") is None
+
+
+def test_the_tabs_count_and_never_combine_into_nothing(attorney_client, leads):
+    response = attorney_client.get(LIST, {"search": "maria"})
+    tabs = {
+        label: (href, count, current) for label, href, count, current in response.context["tabs"]
+    }
+
+    assert [label for label in tabs] == ["All", "Pending", "Needs attention", "Reached out"]
+    assert tabs["All"][1] == 15
+    assert tabs["Pending"][1] + tabs["Reached out"][1] == 15
+    assert tabs["All"][2] and not tabs["Pending"][2]
+    # Each tab keeps the search and picks one thing: a state, or needing attention.
+    for label, (href, count, _) in tabs.items():
+        page = attorney_client.get(LIST + href)
+        assert page.context["page"].paginator.count == count, label
+        assert "search=maria" in href
+        assert not ("state=" in href and "attention=" in href)
+    stale = attorney_client.get(LIST + tabs["Needs attention"][0])
+    assert all(lead.is_stale for lead in stale.context["page"])
+    html = stale.content.decode()
+    assert re.search(r'aria-current="page">Needs attention <span class="count">\d+', html)
+
+
+def test_the_column_headers_sort_and_say_how(attorney_client, leads):
+    html = attorney_client.get(LIST).content.decode()
+    assert '<th scope="col" aria-sort="descending"><a href="?ordering=created_at">Submitted' in html
+    assert '<th scope="col"><a href="?ordering=last_name">Name</a></th>' in html
+
+    by_name = attorney_client.get(LIST, {"ordering": "last_name"})
+    names = [lead.last_name for lead in by_name.context["page"]]
+    assert names == sorted(names)
+    html = by_name.content.decode()
+    assert '<th scope="col" aria-sort="ascending"><a href="?ordering=-last_name">Name' in html
+
+
+def test_the_pages_are_numbered(attorney_client):
+    LeadFactory.create_batch(30 * 25 + 1)
+    html = attorney_client.get(LIST, {"page": 15}).content.decode()
+    numbers = re.findall(r'<li><a href="\?page=(\d+)"', html)
+    assert numbers == ["14", "1", "13", "14", "15", "16", "17", "31", "16"]  # prev, 1 … 31, next
+    assert '<a href="?page=15" aria-current="page">15</a>' in html
+    assert html.count("…") == 2
+    assert "351–375 of 751 leads" in html
+
+
+def test_a_lead_page_knows_its_list(attorney_client, leads):
+    query = {"state": "PENDING", "ordering": "last_name", "page_size": 25}
+    listed = attorney_client.get(LIST, query)
+    ordered = list(listed.context["page"])
+    link = escape(f"{ordered[0].get_absolute_url()}?{urlencode({**query, 'page': 1})}")
+    assert f'<a href="{link}">' in listed.content.decode()
+
+    second = attorney_client.get(ordered[1].get_absolute_url(), {**query, "page": 1})
+    html = second.content.decode()
+    back = escape(f"{LIST}?{urlencode({**query, 'page': 1})}")
+    assert f'<a href="{back}">← Back to the list</a>' in html
+    assert f'href="{ordered[0].get_absolute_url()}?' in html  # previous
+    assert f'href="{ordered[2].get_absolute_url()}?' in html  # next
+
+    # Its buttons keep the list too.
+    response = attorney_client.post(
+        reverse("leads:lead_mark_reached_out", args=[ordered[1].pk]) + "?" + urlencode(query)
+    )
+    assert response["Location"] == f"{ordered[1].get_absolute_url()}?{urlencode(query)}"
+
+
+def test_previous_and_next_cross_page_edges(attorney_client):
+    LeadFactory.create_batch(26)
+    newest_first = list(Lead.objects.order_by("-created_at", "-id"))
+    last_of_first = attorney_client.get(newest_first[24].get_absolute_url(), {"page": 1})
+    following = escape(f"{newest_first[25].get_absolute_url()}?page=2")
+    assert f'<a href="{following}" rel="next">Next lead</a>' in last_of_first.content.decode()
+
+    only_of_second = attorney_client.get(newest_first[25].get_absolute_url(), {"page": 2})
+    html = only_of_second.content.decode()
+    previous = escape(f"{newest_first[24].get_absolute_url()}?page=1")
+    assert f'<a href="{previous}" rel="prev">Previous lead</a>' in html
+    assert "Next lead" not in html
+
+
+def test_a_lead_page_opened_elsewhere_has_no_neighbours(attorney_client, leads):
+    html = attorney_client.get(leads[0].get_absolute_url()).content.decode()
+    assert "← All leads" in html
+    assert "Next lead" not in html
+
+
+def test_a_blank_note_comes_back_at_the_notes_with_its_error(attorney_client, lead):
+    url = reverse("leads:lead_add_note", args=[lead.pk])
+    html = attorney_client.get(lead.get_absolute_url()).content.decode()
+    assert f'action="{url}#notes"' in html
+
+    response = attorney_client.post(url, {"body": "  "})
+    assert response.status_code == 200
+    assert 'id="id_body_error"' in response.content.decode()
+
+    added = attorney_client.post(url, {"body": "Called."})
+    assert added["Location"] == f"{lead.get_absolute_url()}#notes"
+
+
+def test_the_edit_page_has_cancel_and_the_cv_link(attorney_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
+    html = attorney_client.get(reverse("leads:lead_edit", args=[lead.pk])).content.decode()
+    assert f'<a class="button" href="{lead.get_absolute_url()}">Cancel</a>' in html
+    assert f'href="{reverse("leads:lead_cv", args=[lead.pk])}" download' in html
+    assert lead.cv.name not in html
+
+
+def test_attorney_pages_carry_no_prospect_footer(attorney_client, lead):
+    html = attorney_client.get(LIST).content.decode()
+    assert "Your information is kept confidential" not in html
+    assert Lead.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("utc", "shown"),
+    [
+        # New York leaves EST for EDT at 2026-03-08 07:00 UTC.
+        (datetime.datetime(2026, 3, 8, 6, 59, tzinfo=datetime.UTC), "Mar 8, 2026 01:59 EST"),
+        (datetime.datetime(2026, 3, 8, 7, 0, tzinfo=datetime.UTC), "Mar 8, 2026 03:00 EDT"),
+        # And goes back at 2026-11-01 06:00 UTC: 01:30 happens twice.
+        (datetime.datetime(2026, 11, 1, 5, 30, tzinfo=datetime.UTC), "Nov 1, 2026 01:30 EDT"),
+        (datetime.datetime(2026, 11, 1, 6, 30, tzinfo=datetime.UTC), "Nov 1, 2026 01:30 EST"),
+    ],
+)
+def test_times_are_in_the_firms_time_zone_with_its_label(settings, utc, shown):
+    from leads.templatetags.lead_times import when
+
+    settings.TIME_ZONE = "America/New_York"
+    assert str(when(utc)) == f'<time datetime="{utc.isoformat()}">{shown}</time>'
+
+
+def test_recent_times_are_relative_with_the_exact_time_in_the_title(settings, attorney_client):
+    settings.TIME_ZONE = "Europe/Madrid"
+    lead = LeadFactory(created_at=timezone.now() - datetime.timedelta(days=3, hours=2))
+    html = attorney_client.get(lead.get_absolute_url()).content.decode()
+    exact = timezone.localtime(lead.created_at).strftime("%b %-d, %Y %H:%M")
+    assert re.search(rf'<time datetime="[^"]+" title="{exact} CES?T">3\xa0days ago</time>', html)
