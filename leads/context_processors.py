@@ -9,7 +9,7 @@ def site(request):
     user = getattr(request, "user", None)
     is_attorney = user is not None and user.has_perm("leads.view_lead")
     return {
-        "site_name": APP_NAME if is_attorney else settings.FIRM_NAME,
+        "brand_name": APP_NAME if is_attorney else settings.FIRM_NAME,
         "firm_name": settings.FIRM_NAME,
         "is_attorney": is_attorney,
     }

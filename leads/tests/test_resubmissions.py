@@ -4,6 +4,7 @@ Anyone can type anyone's address into the intake form or POST it to /create. Wha
 says must not depend on whether that person is a lead (an immigration prospect of the firm)."""
 
 import json
+import re
 
 import pytest
 from django.core import mail
@@ -137,3 +138,16 @@ def test_every_spelling_of_a_known_email_goes_to_its_lead(client, stored, varian
     assert receipt_of_api.status_code == 202
     assert list(Lead.objects.all()) == [existing]
     assert existing.resubmissions.count() == 2
+
+
+@pytest.mark.parametrize("path", ["/", "/thanks/", "/accounts/login/", "/no-such-page/"])
+def test_public_pages_carry_the_firms_name_and_never_the_word_lead(client, settings, path):
+    settings.FIRM_NAME = "Okafor & Reyes Immigration Law"
+    html = client.get(path).content.decode()
+    text = re.sub(r"<[^>]+>", " ", html)  # what a visitor reads: no tags, classes or addresses
+
+    assert "Okafor &amp; Reyes Immigration Law" in html
+    assert "Leads Dashboard" not in text
+    assert not re.search(r"\blead", text, re.IGNORECASE), re.findall(
+        r".{30}\blead.{30}", text, re.I
+    )
