@@ -50,7 +50,8 @@ def record_edit(lead, before, source, actor=None):
 def record_resubmission(resubmission, source):
     """The prospect sent the form again, for the same email address (leads/identity.py)."""
     message = "The prospect sent the form again, with the same email address."
-    return _record(resubmission.lead, Activity.Kind.RESUBMITTED, source=source, message=message)
+    lead = Lead(pk=resubmission.lead_id)
+    return _record(lead, Activity.Kind.RESUBMITTED, source=source, message=message)
 
 
 def record_note(note, source):
