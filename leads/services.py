@@ -133,10 +133,12 @@ def change_lead(lead, *, source, actor=None, fields=None):
 
 def set_state(lead, state, *, source, actor):
     """Move `lead` to `state` (a Lead.State), recording who and when; nothing happens if it is
-    in that state already (say, two attorneys pressed the same button at once)."""
+    in that state already (say, two attorneys pressed the same button at once). Returns the
+    state it was in."""
     with transaction.atomic():
         stored = Lead.objects.select_for_update().only("state").get(pk=lead.pk)
         _change_state(lead, stored.state, state, source, actor)
+    return stored.state
 
 
 def add_note(note, *, source):

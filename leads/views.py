@@ -4,9 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -137,6 +139,8 @@ def lead_list(request):
         "stale_cutoff": stale_cutoff(),
         "stale_days": settings.STALE_LEAD_DAYS,
         # The lead pages link back to this very list (filters, sort, page).
+        "bulk_undo": _bulk_undo_offer(request),
+        "this_list": _query(request),
         # Each lead's page knows this list (filters, sort, page): see _list_neighbours().
         "lead_query": _query(request, page=page.number),
     }
@@ -216,6 +220,92 @@ def _query(request, **changes):
         if value is not None:
             query[name] = value
     return f"?{query.urlencode()}" if query else ""
+
+
+# A bulk change of more leads than this is refused: narrow the list first. (Each lead's change
+# is its own transaction with its own history entry.)
+BULK_MAX = 500
+BULK_STATES = {"reached_out": Lead.State.REACHED_OUT, "pending": Lead.State.PENDING}
+# How long the list offers to undo the last bulk change.
+BULK_UNDO_SECONDS = 10 * 60
+
+
+@require_POST
+@attorney_required()
+def lead_bulk(request):
+    """The list's bulk actions on the ticked leads, or on every lead the list matches ("all"):
+    mark them reached out or pending (each through services.set_state(), so each lead's history
+    records it; the list then offers to undo), or download them as CSV. The list's query string
+    travels in the form's address, and the answer goes back to that same list."""
+    back = reverse("leads:lead_list") + _query(request)
+    filters = LeadFilter(request.GET, queryset=Lead.objects.all())
+    if request.POST.get("all") == "1":
+        leads = filters.qs
+    else:
+        ids = [int(pk) for pk in request.POST.getlist("lead") if pk.isdigit() and len(pk) < 12]
+        leads = filters.qs.filter(pk__in=ids)
+    action = request.POST.get("action")
+    if action == "export":
+        return csv_response(leads, f"leads-{timezone.localdate():%Y-%m-%d}-selected.csv")
+    if action not in BULK_STATES:
+        messages.error(request, "Choose what to do with the ticked leads.")
+        return redirect(back)
+    if not request.user.has_perm("leads.change_lead"):
+        raise PermissionDenied
+    chosen = list(leads.only("pk", "state")[: BULK_MAX + 1])
+    if not chosen:
+        messages.error(request, "Tick the leads to change first.")
+    elif len(chosen) > BULK_MAX:
+        messages.error(request, f"That is over {BULK_MAX} leads: narrow the list first.")
+    else:
+        state = BULK_STATES[action]
+        changed = []
+        for lead in chosen:
+            before = services.set_state(
+                lead, state, source=Activity.Source.PAGE, actor=request.user
+            )
+            if before != state:
+                changed.append([lead.pk, before])
+        request.session["bulk_undo"] = {
+            "changes": changed,
+            "label": Lead.State(state).label.lower(),
+            "at": timezone.now().timestamp(),
+        }
+        already = len(chosen) - len(changed)
+        messages.success(
+            request,
+            f"{len(changed)} lead{pluralize(len(changed))} marked as "
+            f"{Lead.State(state).label.lower()}"
+            + (f" ({already} already were)." if already else "."),
+        )
+    return redirect(back)
+
+
+@require_POST
+@attorney_required("leads.change_lead")
+def lead_bulk_undo(request):
+    """Put the leads of the last bulk change back in the states they were in."""
+    undo = request.session.pop("bulk_undo", None)
+    if not undo or timezone.now().timestamp() - undo["at"] > BULK_UNDO_SECONDS:
+        messages.error(request, "There is no recent change to undo.")
+    else:
+        leads = Lead.objects.in_bulk([pk for pk, _ in undo["changes"]])
+        for pk, state in undo["changes"]:
+            if pk in leads:
+                services.set_state(
+                    leads[pk], state, source=Activity.Source.PAGE, actor=request.user
+                )
+        count = len(undo["changes"])
+        messages.success(request, f"Undone: {count} lead{pluralize(count)} back as before.")
+    return redirect(reverse("leads:lead_list") + _query(request))
+
+
+def _bulk_undo_offer(request):
+    """The last bulk change, if it can still be undone (shown on the list)."""
+    undo = request.session.get("bulk_undo")
+    if undo and undo["changes"] and timezone.now().timestamp() - undo["at"] <= BULK_UNDO_SECONDS:
+        return {"count": len(undo["changes"]), "label": undo["label"]}
+    return None
 
 
 @require_safe

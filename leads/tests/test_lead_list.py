@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from leads.models import Lead
 
-from .factories import LeadFactory
+from .factories import AttorneyFactory, LeadFactory
 from .test_lead_export import export, listed_emails
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +202,93 @@ def test_recent_times_are_relative_with_the_exact_time_in_the_title(settings, at
     html = attorney_client.get(lead.get_absolute_url()).content.decode()
     exact = timezone.localtime(lead.created_at).strftime("%b %-d, %Y %H:%M")
     assert re.search(rf'<time datetime="[^"]+" title="{exact} CES?T">3\xa0days ago</time>', html)
+
+
+BULK = reverse("leads:lead_bulk")
+
+
+def test_bulk_marks_the_ticked_leads_each_with_its_history(attorney_client, attorney, leads):
+    pending = [lead for lead in leads if lead.state == Lead.State.PENDING][:3]
+    query = {"state": "PENDING", "page": 1}
+    response = attorney_client.post(
+        f"{BULK}?{urlencode(query)}",
+        {"action": "reached_out", "lead": [lead.pk for lead in pending]},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(f"{LIST}?{urlencode(query)}", 302)]
+    html = response.content.decode()
+    assert "3 leads marked as reached out." in html
+    for lead in pending:
+        lead.refresh_from_db()
+        assert lead.state == Lead.State.REACHED_OUT and lead.reached_out_by == attorney
+        change = lead.activities.get(kind="STATE_CHANGED")
+        assert change.changes == {"State": ["Pending", "Reached out"]}
+        assert change.actor == attorney
+    assert "Last change: 3 leads marked as reached out." in html
+
+    # One step back, from the list.
+    undone = attorney_client.post(
+        reverse("leads:lead_bulk_undo") + f"?{urlencode(query)}", follow=True
+    )
+    assert "Undone: 3 leads back as before." in undone.content.decode()
+    assert all(Lead.objects.get(pk=lead.pk).state == Lead.State.PENDING for lead in pending)
+    assert "Last change:" not in undone.content.decode()
+
+
+def test_bulk_can_take_every_lead_the_list_matches(attorney_client, leads):
+    query = {"search": "maria", "state": "PENDING"}
+    matching = set(
+        Lead.objects.filter(first_name="Maria", state="PENDING").values_list("pk", flat=True)
+    )
+    response = attorney_client.post(
+        f"{BULK}?{urlencode(query)}", {"action": "reached_out", "all": "1"}
+    )
+
+    assert response.status_code == 302
+    assert (
+        set(Lead.objects.filter(pk__in=matching, state="REACHED_OUT").values_list("pk", flat=True))
+        == matching
+    )
+    assert Lead.objects.filter(first_name="John", state="PENDING").exists()  # not matched
+
+
+def test_bulk_exports_the_selection(attorney_client, leads):
+    chosen = leads[:2]
+    response = attorney_client.post(
+        BULK, {"action": "export", "lead": [lead.pk for lead in chosen]}
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert sorted(line.split(",")[3] for line in text.splitlines()[1:]) == sorted(
+        lead.email for lead in chosen
+    )
+
+
+def test_bulk_changes_need_the_change_permission_and_csrf(client, attorney, leads):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    reader = AttorneyFactory()
+    reader.groups.clear()
+    reader.user_permissions.add(Permission.objects.get(codename="view_lead"))
+    client.force_login(reader)
+    lead = leads[1]
+    assert client.post(BULK, {"action": "pending", "lead": [lead.pk]}).status_code == 403
+    # Reading is enough to download the selection.
+    assert client.post(BULK, {"action": "export", "lead": [lead.pk]}).status_code == 200
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(attorney)
+    assert strict.post(BULK, {"action": "reached_out", "lead": [lead.pk]}).status_code == 403
+    lead.refresh_from_db()
+    assert lead.state == Lead.State.PENDING
+
+
+@pytest.mark.parametrize(
+    "data", [{"action": "reached_out"}, {"action": "delete", "lead": ["1"]}, {"lead": ["x"]}]
+)
+def test_bulk_refuses_nothing_ticked_or_an_unknown_action(attorney_client, leads, data):
+    response = attorney_client.post(BULK, data, follow=True)
+    assert response.status_code in (200, 400)
+    assert Lead.objects.filter(state="REACHED_OUT").count() == 10
