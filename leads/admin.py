@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 from django_tasks import TaskResultStatus
 from django_tasks_db.admin import DBTaskResultAdmin
@@ -19,6 +20,7 @@ from .exports import csv_response
 from .forms import CVInput
 from .imports import ImportRefused, import_leads
 from .models import Activity, Lead, Note, Resubmission
+from .templatetags.lead_times import when
 
 # The lookups the change list's filters and date hierarchy put in its address.
 FILTER_LOOKUPS = {
@@ -28,13 +30,17 @@ FILTER_LOOKUPS = {
 }
 
 # An import takes about 1 ms a row: larger files would outlast a web request's timeout, and go
-# through `manage.py import_leads` instead.
+# through `manage.py import_leads` instead (the page tells attorneys to split the file or ask
+# the firm's administrator).
 IMPORT_PAGE_MAX_ROWS = 10_000
 
 
 class ReadOnlyInline(admin.TabularInline):
     """Shown on the lead's page, never added, changed or deleted there."""
 
+    # Django's tabular inline without its delete column and its unlabelled first column (the
+    # row's title, which repeats the fields shown): both have an empty header cell.
+    template = "admin/leads/readonly_tabular.html"
     extra = 0
     can_delete = False
 
@@ -99,21 +105,25 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(label="CSV file")
+    # On unless unticked: a first upload only shows what the file would do.
     dry_run = forms.BooleanField(
-        label="Dry run: check the file and show the report, but store nothing", required=False
+        label="Dry run: check the file and show the report, but store nothing",
+        required=False,
+        initial=True,
     )
+
+
+# Django's navigation sidebar would take a quarter of a laptop's screen on every page, for two
+# models that the index and the breadcrumbs reach as well: the lead list needs the width.
+admin.site.enable_nav_sidebar = False
 
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
-    list_display = [
-        "full_name",
-        "email",
-        "state",
-        "needs_attention",
-        "created_at",
-        "reached_out_at",
-    ]
+    # Short labels and times, as on the attorneys' lead list, so that the columns fit a laptop's
+    # screen beside the filters. No "reached out" column: the state says whether, the filter
+    # finds when, and the lead's page says when and by whom.
+    list_display = ["full_name", "email", "state", "needs_attention", "submitted"]
     list_display_links = ["full_name", "email"]
     list_filter = [NeedsAttentionFilter, "state", "created_at", "reached_out_at"]
     search_fields = ["first_name", "last_name", "email"]
@@ -147,9 +157,17 @@ class LeadAdmin(admin.ModelAdmin):
     def full_name(self, lead):
         return lead.full_name
 
-    @admin.display(description="Needs attention", boolean=True)
+    # A badge on the leads that need attention, as on the attorneys' lead list, and nothing on
+    # the others: Django's yes/no icons put a green tick on exactly the leads that need help.
+    @admin.display(description="Attention", empty_value="")
     def needs_attention(self, lead):
-        return lead.is_stale
+        if lead.is_stale:
+            return format_html('<span class="attention-badge">{}</span>', "Needs attention")
+        return None
+
+    @admin.display(description="Submitted", ordering="created_at")
+    def submitted(self, lead):
+        return when(lead.created_at)
 
     def save_model(self, request, lead, form, change):
         save = services.change_lead if change else services.create_lead

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from .factories import LeadFactory
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:leads_lead_changelist")
+IMPORT_PAGE = reverse("admin:leads_lead_import")
 
 
 def test_attorney_sees_leads_in_the_admin(attorney_client):
@@ -192,10 +194,56 @@ def test_the_needs_attention_filter_and_column(attorney_client, attorney, settin
     response = attorney_client.get(CHANGELIST, {"needs_attention": "yes"})
 
     assert list(response.context["cl"].result_list) == [stale]
-    assert 'alt="True"' in response.content.decode()
+    badge = '<span class="attention-badge">Needs attention</span>'
+    assert badge in response.content.decode()
     everything = attorney_client.get(CHANGELIST).content.decode()
-    assert everything.count('alt="True"') == 1
-    assert everything.count('alt="False"') == 2
+    assert everything.count(badge) == 1
+    assert 'alt="True"' not in everything  # no yes/no icons, which read backwards here
+
+
+def test_the_attention_column_marks_stale_leads_only(attorney, settings):
+    settings.STALE_LEAD_DAYS = 7
+    long_ago = timezone.now() - datetime.timedelta(days=8)
+    handled = LeadFactory(created_at=long_ago)
+    handled.mark_reached_out(by=attorney)
+    needs_attention = admin.site.get_model_admin(Lead).needs_attention
+
+    assert "Needs attention" in needs_attention(LeadFactory(created_at=long_ago))
+    assert needs_attention(LeadFactory()) is None
+    assert needs_attention(handled) is None
+
+
+def test_the_lead_list_shows_the_useful_columns_with_short_labels(attorney_client):
+    LeadFactory()
+    response = attorney_client.get(CHANGELIST)
+    headers = [str(header["text"]).lower() for header in response.context["result_headers"]]
+    assert headers[1:] == ["name", "email", "state", "attention", "submitted"]
+
+
+def test_the_breadcrumbs_name_the_app_intake(attorney_client):
+    html = attorney_client.get(CHANGELIST).content.decode()
+    assert '<a href="/admin/leads/">Intake</a>' in html
+
+
+def test_the_import_is_a_dry_run_unless_unticked(attorney_client):
+    response = attorney_client.get(IMPORT_PAGE)
+    assert response.context["form"]["dry_run"].value() is True
+    assert 'name="dry_run" id="id_dry_run" checked' in response.content.decode()
+
+
+def test_the_import_page_sends_attorneys_to_no_shell_command(attorney_client):
+    html = attorney_client.get(IMPORT_PAGE).content.decode()
+    assert "manage.py" not in html
+    assert "split a larger file into several, or ask the firm's" in " ".join(html.split())
+
+
+def test_the_read_only_inlines_have_no_empty_header_cells(attorney_client, attorney):
+    lead = services.create_lead(LeadFactory.build(), source=Activity.Source.FORM)
+    Note.objects.create(lead=lead, author=attorney, body="Called, left a voicemail.")
+    html = attorney_client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content
+    assert b"<th></th>" not in html
+    assert b'<th class="original"></th>' not in html
+    assert b"notes-group" in html
 
 
 def test_the_attorneys_group_may_view_the_task_results():
