@@ -113,11 +113,6 @@ class ImportUploadForm(forms.Form):
     )
 
 
-# Django's navigation sidebar would take a quarter of a laptop's screen on every page, for two
-# models that the index and the breadcrumbs reach as well: the lead list needs the width.
-admin.site.enable_nav_sidebar = False
-
-
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     # Short labels and times, as on the attorneys' lead list, so that the columns fit a laptop's
