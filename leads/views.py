@@ -128,13 +128,16 @@ def lead_list(request):
         state = chosen.get("state")
         paginator.count = counts[state] if state else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
+    tabs = _state_tabs(request, chosen, counts, in_any_state)
     ctx = {
         "filters": filters,
         "search": chosen.get("search", ""),
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "page_sizes": PAGE_SIZES,
-        "tabs": _state_tabs(request, chosen, counts, in_any_state),
+        "tabs": tabs,
+        # What the folded choices say on a phone ("Pending", not "All").
+        "current_filter": next((label for label, _, _, on in tabs[1:] if on), ""),
         "columns": _sortable_columns(request, chosen.get("ordering")),
         "stale_cutoff": stale_cutoff(),
         "stale_days": settings.STALE_LEAD_DAYS,
