@@ -175,6 +175,8 @@ class Lead(models.Model):
         blank=True,
         related_name="+",
     )
+    # The name of the prospect's own file, for the attorneys (the stored file has a random name).
+    cv_filename = models.CharField("CV file name", max_length=200, blank=True, editable=False)
     # The words of an uploaded PDF, DOCX or TXT CV (leads/cv_text.py), as cv_search_text() keeps
     # them, for search.
     cv_text = models.TextField("words of the CV", blank=True, editable=False)
@@ -247,6 +249,7 @@ class Lead(models.Model):
         if self.pk and (update_fields is None or "cv" in update_fields):
             replaced_cv = Lead.objects.filter(pk=self.pk).values_list("cv", flat=True).first()
         new_upload = self.has_new_cv()
+        self.remember_cv_filename()
         if new_upload or not self.cv:
             # A new CV's words are read by the worker once it is stored (leads/tasks.py).
             self.cv_text = ""
@@ -256,7 +259,7 @@ class Lead(models.Model):
                 *update_fields,
                 *(SEARCH_KEYS[name] for name in update_fields if name in SEARCH_KEYS),
                 *(["email_key"] if "email" in update_fields else []),
-                *(["cv_text"] if "cv" in update_fields else []),
+                *(["cv_text", "cv_filename"] if "cv" in update_fields else []),
             ]
         # A check before saving can lose a race to a concurrent request; the database constraint
         # cannot. Save in a savepoint so the caller's transaction stays usable after a refusal.
@@ -282,6 +285,14 @@ class Lead(models.Model):
     def has_new_cv(self):
         """A CV file was attached and is not stored yet (save() stores it)."""
         return bool(self.cv) and not self.cv._committed
+
+    def remember_cv_filename(self):
+        """Keep the name of a newly attached CV file as the prospect had it (before it is stored
+        under a random name), or forget it with the CV."""
+        if self.has_new_cv():
+            self.cv_filename = PurePath(self.cv.name).name[:200]
+        elif not self.cv:
+            self.cv_filename = ""
 
     def fill_keys(self):
         """Set the lower-cased copies that search() reads and the email's key (save() calls

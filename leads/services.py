@@ -88,6 +88,7 @@ def _cv_stored(lead):
     refused lead keeps no file: a CV is personal data)."""
     new_cv = lead.has_new_cv()
     if new_cv:
+        lead.remember_cv_filename()
         lead.cv.save(lead.cv.name, lead.cv.file, save=False)
     try:
         yield new_cv

@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -163,13 +164,30 @@ def test_a_blank_note_comes_back_at_the_notes_with_its_error(attorney_client, le
 
 
 def test_the_edit_page_has_cancel_and_the_cv_link(attorney_client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
+    lead = LeadFactory(cv=SimpleUploadedFile("Ana Silva CV 2026.pdf", b"%PDF-1.4 x"))
     html = attorney_client.get(reverse("leads:lead_edit", args=[lead.pk])).content.decode()
     assert f'<a class="button" href="{lead.get_absolute_url()}">Cancel</a>' in html
-    assert f'href="{reverse("leads:lead_cv", args=[lead.pk])}" download' in html
-    assert lead.cv.name not in html
+    cv_url = reverse("leads:lead_cv", args=[lead.pk])
+    assert f'Current CV: <a href="{cv_url}" download>Ana Silva CV 2026.pdf</a>' in html
+    assert lead.cv.name not in html  # the stored file's own (random) name and path
+
+
+def test_the_cv_file_name_follows_uploads_through_every_way_in(client, attorney_client):
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
+    form = {"first_name": "Ana", "last_name": "Silva", "email": "ana@example.com", "resume": ""}
+    client.post("/", {**form, "cv": SimpleUploadedFile("ana-cv.pdf", pdf)})
+    lead = Lead.objects.get()
+    assert lead.cv_filename == "ana-cv.pdf"
+    assert "(ana-cv.pdf)" in attorney_client.get(lead.get_absolute_url()).content.decode()
+
+    edit = reverse("leads:lead_edit", args=[lead.pk])
+    changes = {**form, "state": "PENDING", "resume": "Now with text"}
+    attorney_client.post(edit, {**changes, "cv": SimpleUploadedFile("new.PDF", pdf)})
+    lead.refresh_from_db()
+    assert lead.cv_filename == "new.PDF"
+    attorney_client.post(edit, {**changes, "cv-clear": "on"})
+    lead.refresh_from_db()
+    assert (lead.cv.name, lead.cv_filename) == ("", "")
 
 
 def test_attorney_pages_carry_no_prospect_footer(attorney_client, lead):

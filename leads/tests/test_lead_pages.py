@@ -234,7 +234,7 @@ def test_edit_refuses_duplicate_email(attorney_client, lead):
 def test_edit_does_not_link_to_the_cv_file(attorney_client):
     lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
     html = attorney_client.get(reverse("leads:lead_edit", args=[lead.pk])).content.decode()
-    assert "A CV file is on record" in html
+    assert "Current CV:" in html
     assert lead.cv.name not in html
 
 
