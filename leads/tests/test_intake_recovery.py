@@ -6,21 +6,18 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
 from leads import held_cvs
 from leads.models import Lead
 from leads.tasks import delete_held_cv
 
+from . import test_intake
+from .test_intake import URL
+
 pytestmark = pytest.mark.django_db
 
-URL = reverse("leads:intake")
-VALID = {
-    "first_name": "Maria",
-    "last_name": "Gonzalez",
-    "email": "maria.gonzalez@example.com",
-    "resume": "",
-}
+# The intake's fields, without a resume: the CV has to stand in for it.
+VALID = {**test_intake.VALID, "resume": ""}
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 
 
