@@ -141,8 +141,8 @@ def lead_list(request):
         "columns": _sortable_columns(request, chosen.get("ordering")),
         "stale_cutoff": stale_cutoff(),
         "stale_days": settings.STALE_LEAD_DAYS,
-        # The lead pages link back to this very list (filters, sort, page).
         "bulk_undo": _bulk_undo_offer(request),
+        # The bulk forms come back to this very list (filters, sort, page).
         "this_list": _query(request),
         # Each lead's page knows this list (filters, sort, page): see _list_neighbours().
         "lead_query": _query(request, page=page.number),
