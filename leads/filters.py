@@ -139,7 +139,7 @@ class LeadFilter(django_filters.FilterSet):
         form = LeadFilterForm
 
     def filter_search(self, leads, name, value):
-        return leads.search(value.strip()) if value.strip() else leads
+        return leads.search(value) if value else leads  # the form field has trimmed it
 
     def filter_attention(self, leads, name, value):
         if value:

@@ -63,12 +63,11 @@ def count_accepted(request):
     get_usage(request, group=INTAKE_GROUP, key=client_ip, rate=intake_rate, increment=True)
 
 
-def flood_wait(request, *, count=True):
-    """Count one intake POST of this client (any POST, valid or not; not if `count` is False)
-    toward INTAKE_FLOOD_LIMIT; the seconds before it may post again once it is over (0 if not).
-    """
+def flood_wait(request):
+    """Count one intake POST of this client (any POST, valid or not) toward INTAKE_FLOOD_LIMIT;
+    the seconds before it may post again once it is over (0 if not)."""
     usage = get_usage(
-        request, group=FLOOD_GROUP, key=client_ip, rate=flood_rate, method="POST", increment=count
+        request, group=FLOOD_GROUP, key=client_ip, rate=flood_rate, method="POST", increment=True
     )
     if usage is None or not usage["should_limit"]:
         return 0

@@ -130,7 +130,6 @@ def lead_list(request):
     page = paginator.get_page(request.GET.get("page"))
     tabs = _state_tabs(request, chosen, counts, in_any_state)
     ctx = {
-        "filters": filters,
         "search": chosen.get("search", ""),
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
@@ -141,7 +140,7 @@ def lead_list(request):
         "columns": _sortable_columns(request, chosen.get("ordering")),
         "stale_cutoff": stale_cutoff(),
         "stale_days": settings.STALE_LEAD_DAYS,
-        "bulk_undo": _bulk_undo_offer(request),
+        "bulk_undo": _recent_bulk_change(request),
         # The bulk forms come back to this very list (filters, sort, page).
         "this_list": _query(request),
         # Each lead's page knows this list (filters, sort, page): see _list_neighbours().
@@ -262,6 +261,7 @@ def lead_bulk(request):
         messages.error(request, f"That is over {BULK_MAX} leads: narrow the list first.")
     else:
         state = BULK_STATES[action]
+        label = Lead.State(state).label.lower()
         changed = []
         for lead in chosen:
             before = services.set_state(
@@ -271,14 +271,13 @@ def lead_bulk(request):
                 changed.append([lead.pk, before])
         request.session["bulk_undo"] = {
             "changes": changed,
-            "label": Lead.State(state).label.lower(),
+            "label": label,
             "at": timezone.now().timestamp(),
         }
         already = len(chosen) - len(changed)
         messages.success(
             request,
-            f"{len(changed)} lead{pluralize(len(changed))} marked as "
-            f"{Lead.State(state).label.lower()}"
+            f"{len(changed)} lead{pluralize(len(changed))} marked as {label}"
             + (f" ({already} already were)." if already else "."),
         )
     return redirect(back)
@@ -288,8 +287,9 @@ def lead_bulk(request):
 @attorney_required("leads.change_lead")
 def lead_bulk_undo(request):
     """Put the leads of the last bulk change back in the states they were in."""
-    undo = request.session.pop("bulk_undo", None)
-    if not undo or timezone.now().timestamp() - undo["at"] > BULK_UNDO_SECONDS:
+    undo = _recent_bulk_change(request)
+    request.session.pop("bulk_undo", None)
+    if undo is None:
         messages.error(request, "There is no recent change to undo.")
     else:
         leads = Lead.objects.in_bulk([pk for pk, _ in undo["changes"]])
@@ -303,11 +303,12 @@ def lead_bulk_undo(request):
     return redirect(reverse("leads:lead_list") + _query(request))
 
 
-def _bulk_undo_offer(request):
-    """The last bulk change, if it can still be undone (shown on the list)."""
+def _recent_bulk_change(request):
+    """The last bulk change (see lead_bulk()) if it changed a lead and can still be undone, else
+    None. The list offers to undo it."""
     undo = request.session.get("bulk_undo")
     if undo and undo["changes"] and timezone.now().timestamp() - undo["at"] <= BULK_UNDO_SECONDS:
-        return {"count": len(undo["changes"]), "label": undo["label"]}
+        return undo
     return None
 
 
