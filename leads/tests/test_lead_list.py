@@ -114,7 +114,7 @@ def test_a_lead_page_knows_its_list(attorney_client, leads):
     listed = attorney_client.get(LIST, query)
     ordered = list(listed.context["page"])
     link = escape(f"{ordered[0].get_absolute_url()}?{urlencode({**query, 'page': 1})}")
-    assert f'<a href="{link}">' in listed.content.decode()
+    assert f'<a href="{link}" id="first-lead">' in listed.content.decode()  # its skip link's target
 
     second = attorney_client.get(ordered[1].get_absolute_url(), {**query, "page": 1})
     html = second.content.decode()
