@@ -43,8 +43,9 @@ class EdgeIsoDateTimeField(django_filters.fields.IsoDateTimeField):
     def to_python(self, value):
         value = super().to_python(value)
         if value is not None and timezone.is_aware(value):
+            # In UTC: PostgreSQL refuses an offset over 15:59 (say -21:37, valid in RFC 3339).
             try:
-                value.astimezone(datetime.UTC)
+                value = value.astimezone(datetime.UTC)
             except OverflowError:
                 edge = datetime.datetime.min if value.year == 1 else datetime.datetime.max
                 value = edge.replace(tzinfo=datetime.UTC)

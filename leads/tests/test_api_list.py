@@ -196,6 +196,9 @@ def test_it_filters_by_creation_time(attorney_client):
         ({"created_before": "0001-01-01T00:00:00+01:00"}, False),
         ({"created_after": "9999-12-31T23:59:59-05:00"}, False),
         ({"created_before": "9999-12-31T23:59:59-05:00"}, True),
+        # An offset PostgreSQL would refuse (over 15:59), found by schemathesis.
+        ({"created_before": "1282-02-09T03:05:59.8964-21:37"}, False),
+        ({"created_after": "1282-02-09T03:05:59.8964-21:37"}, True),
     ],
 )
 def test_a_time_beyond_the_calendar_in_utc_is_its_edge(attorney_client, lead, params, everyone):
