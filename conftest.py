@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.cache import caches
 from django.core.management import call_command
 
@@ -56,6 +57,20 @@ def lead(db):
 @pytest.fixture
 def attorney(db):
     return AttorneyFactory()
+
+
+@pytest.fixture
+def eraser(db):
+    """An attorney an administrator gave the erase permission to."""
+    user = AttorneyFactory()
+    user.user_permissions.add(Permission.objects.get(codename="erase_lead"))
+    return user
+
+
+@pytest.fixture
+def eraser_client(client, eraser):
+    client.force_login(eraser)
+    return client
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from . import services
 from .exports import csv_response
 from .forms import CVInput
 from .imports import ImportRefused, import_leads
-from .models import Activity, Lead, Note, Resubmission
+from .models import Activity, Erasure, Lead, Note, Resubmission
 from .templatetags.lead_times import when
 
 # The lookups the change list's filters and date hierarchy put in its address.
@@ -168,6 +168,22 @@ class LeadAdmin(admin.ModelAdmin):
         save = services.change_lead if change else services.create_lead
         save(lead, source=Activity.Source.ADMIN, actor=request.user)
 
+    # Deleting a lead here erases the person, as the lead page's "Erase this person" does: only
+    # with the erase_lead permission, and leaving services.erase_lead()'s Erasure entry instead
+    # of the admin's log entry, whose text would name the person.
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("leads.erase_lead")
+
+    def log_deletions(self, request, queryset):
+        return []
+
+    def delete_model(self, request, lead):
+        services.erase_lead(lead.pk, actor=request.user, reason=Erasure.Reason.ADMIN)
+
+    def delete_queryset(self, request, queryset):
+        for pk in queryset.values_list("pk", flat=True):
+            services.erase_lead(pk, actor=request.user, reason=Erasure.Reason.ADMIN)
+
     @admin.action(description="Mark selected leads as reached out", permissions=["change"])
     def mark_reached_out(self, request, queryset):
         self._set_state(request, queryset, Lead.State.REACHED_OUT)
@@ -217,6 +233,26 @@ class LeadAdmin(admin.ModelAdmin):
             "max_size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         }
         return TemplateResponse(request, "admin/leads/lead/import.html", context)
+
+
+@admin.register(Erasure)
+class ErasureAdmin(admin.ModelAdmin):
+    """The erasure log (services.erase_lead()): read only, as an audit trail must be. It names
+    no one but the attorney who erased."""
+
+    list_display = ["lead_id", "reason", "erased_by", "erased_at"]
+    list_filter = ["reason", "erased_at"]
+    list_select_related = ["erased_by"]
+    list_display_links = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # The background tasks queued in the database (leads/tasks.py): django-tasks-db's read-only

@@ -3,7 +3,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.datastructures import MultiValueDict
 
 from . import held_cvs
-from .models import Lead, Note
+from .identity import email_key
+from .models import Erasure, Lead, Note
 from .validators import CV_SIGNATURES
 
 CV_ACCEPT = ",".join(CV_SIGNATURES)
@@ -134,3 +135,41 @@ class LeadImportForm(forms.ModelForm):
         fields = ["first_name", "last_name", "email", "resume"]
         # The model asks for a resume or a CV file; a CSV row cannot carry a file.
         error_messages = {NON_FIELD_ERRORS: {"resume_or_cv": "The resume is empty."}}
+
+
+class EraseForm(forms.Form):
+    """The typed confirmation of an erasure: the person's email address (in any spelling of it,
+    see leads/identity.py), and why."""
+
+    reason = forms.ChoiceField(
+        label="Why",
+        # Deleting in the admin is the third reason, which the admin records itself.
+        choices=[(r.value, r.label) for r in Erasure.Reason if r != Erasure.Reason.ADMIN],
+        initial=Erasure.Reason.REQUEST,
+        widget=forms.RadioSelect,
+    )
+    email = forms.CharField(
+        label="The person's email address",
+        help_text="Type it to confirm that this is the person to erase.",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, lead, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lead = lead
+
+    def clean_email(self):
+        if email_key(self.cleaned_data["email"]) != self.lead.email_key:
+            raise forms.ValidationError(
+                "That is not this person's email address: nothing was erased.", code="mismatch"
+            )
+        return self.cleaned_data["email"]
+
+    def error_summary(self):
+        """(message, id of the field it is about) for each error (includes/error_summary.html)."""
+        return [
+            (f"{field.label}: {error}", field.auto_id)
+            for field in self.visible_fields()
+            for error in field.errors
+        ]

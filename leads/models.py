@@ -1,7 +1,8 @@
 import datetime
+import logging
 import re
 import uuid
-from functools import reduce
+from functools import partial, reduce
 from operator import or_
 from pathlib import PurePath
 
@@ -17,6 +18,8 @@ from django.utils import timezone
 from .identity import email_key
 from .validators import validate_cv, validate_no_control_characters
 
+logger = logging.getLogger(__name__)
+
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
 RESUME_OR_CV_MESSAGE = "Add your resume as text or upload a CV file (or both)."
 
@@ -26,7 +29,16 @@ def cv_storage():
 
 
 def delete_cv_file_on_commit(storage, name):
-    transaction.on_commit(lambda: storage.delete(name))
+    transaction.on_commit(partial(delete_cv_file, storage, name))
+
+
+def delete_cv_file(storage, name):
+    # The change is committed: a storage that fails now (a bucket that does not answer) must
+    # not turn it into an error page. The log names the file for someone to delete by hand.
+    try:
+        storage.delete(name)
+    except Exception:
+        logger.exception("Could not delete the CV file %s: delete it by hand", name)
 
 
 def cv_upload_to(lead, filename):
@@ -199,6 +211,9 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Erasing a person (services.erase_lead()) cannot be undone: no group has this by
+        # default, not even the Attorneys; an administrator grants it to a user (README).
+        permissions = [("erase_lead", "Can erase a person's data")]
         indexes = [
             # For search(): a prefix range on each lower-cased copy, with the other copies, the
             # state and the date in the same index, so that matching, counting per state and
@@ -487,3 +502,39 @@ class Note(models.Model):
         # A note of only spaces is as empty as an empty one.
         self.body = (self.body or "").strip()
         super().clean_fields(exclude=exclude)
+
+
+class ErasureReason(models.TextChoices):
+    REQUEST = "REQUEST", "The person asked"
+    RETENTION = "RETENTION", "Retention period over"
+    ADMIN = "ADMIN", "Deleted in the admin"
+
+
+class Erasure(models.Model):
+    """That a person's data was erased (services.erase_lead()): the one trace it leaves, with
+    nothing about the person. The lead's former id, not a link to it (the lead is gone), who
+    erased it, when, and why, from a list: free text could carry the person's name."""
+
+    Reason = ErasureReason
+
+    lead_id = models.BigIntegerField("lead id")
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    erased_at = models.DateTimeField(default=timezone.now, editable=False)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason__in=ErasureReason.values), name="erasure_reason_valid"
+            )
+        ]
+
+    def __str__(self):
+        return f"Lead {self.lead_id} erased at {self.erased_at:%Y-%m-%d %H:%M}"

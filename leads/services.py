@@ -8,11 +8,12 @@ rule added here holds for every entry point. Nothing else writes history or queu
 """
 
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from . import history, tasks
-from .models import Activity, DuplicateEmail, Lead, Resubmission
+from . import history, privacy, tasks
+from .models import Activity, DuplicateEmail, Erasure, Lead, Resubmission
 
 # A prospect's own submission is confirmed to them and announced to the attorneys; a lead that
 # attorneys enter themselves (pages, admin, import) is not.
@@ -158,3 +159,46 @@ def _change_state(lead, old_state, new_state, source, actor):
     else:
         lead.mark_pending()
     history.record_state_change(lead, old_state, source, actor)
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What erase_lead() did: the audit entry it left and how many of each record it removed
+    (privacy.records_about()), or, if there was no such lead, no entry and nothing removed."""
+
+    lead_id: int
+    erasure: Erasure | None = None
+    removed: dict = field(default_factory=dict)
+
+    @property
+    def found(self):
+        return self.erasure is not None
+
+
+def erase_lead(lead_id, *, actor, reason):
+    """Erase the person of lead `lead_id`, for `reason` (an Erasure.Reason), by `actor` (a user,
+    or None for the retention purge), in one transaction: the lead, its notes, history and
+    resubmissions, the database queue's tasks about them, the admin's log entries about them,
+    and, once committed, the cached counts and the CV files (the post_delete receivers in
+    leads/signals.py, through the CV field's storage, local or S3: a file already missing is no
+    error). Leaves one Erasure, which says nothing about the person. A lead that is not there
+    (erased already) is no error either: nothing is removed and no entry is left.
+
+    Tasks queued in Redis (settings.TASKS_URL) are not removed: each task finds no lead (or
+    resubmission) and does nothing (leads/tasks.py), and their arguments are ids."""
+    with transaction.atomic():
+        # Locked (on PostgreSQL) until the commit: a second erasure at the same time waits, then
+        # finds nothing; a concurrent edit cannot save the lead back.
+        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        if lead is None:
+            return Erased(lead_id)
+        records = privacy.records_about(lead)
+        removed = {what: rows.count() for what, rows in records.items()}
+        removed["CV files"] = len(privacy.cv_names(lead))
+        records["admin log entries"].delete()
+        records["background tasks"].delete()
+        lead.delete()  # and, with it, its notes, history and resubmissions
+        if actor is not None and not actor.is_authenticated:
+            actor = None
+        erasure = Erasure.objects.create(lead_id=lead_id, erased_by=actor, reason=reason)
+    return Erased(lead_id, erasure, removed)

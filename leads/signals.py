@@ -21,7 +21,7 @@ def forget_state_counts(**kwargs):
 
 def forget_cached_counts():
     keys = [STATE_COUNTS_CACHE_KEY, DASHBOARD_CACHE_KEY]
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 @receiver(post_delete, sender=Lead)

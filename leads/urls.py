@@ -19,6 +19,8 @@ urlpatterns = [
     path("leads/<int:pk>/pending/", views.lead_mark_pending, name="lead_mark_pending"),
     path("leads/<int:pk>/notes/", views.lead_add_note, name="lead_add_note"),
     path("leads/<int:pk>/cv/", views.lead_cv, name="lead_cv"),
+    path("leads/<int:pk>/export.json", views.lead_export_person, name="lead_export_person"),
+    path("leads/<int:pk>/erase/", views.lead_erase, name="lead_erase"),
     path(
         "leads/<int:pk>/resubmissions/<int:resubmission_pk>/cv/",
         views.resubmission_cv,

@@ -6,19 +6,20 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import services
+from . import privacy, services
 from .dashboard import dashboard_stats
 from .exports import csv_response
 from .filters import LeadFilter
-from .forms import IntakeForm, LeadForm, NoteForm
+from .forms import EraseForm, IntakeForm, LeadForm, NoteForm
 from .models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
 from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
 
@@ -44,7 +45,7 @@ SUBMITTED_EMAIL_MAX_AGE = 600
 @require_http_methods(["GET", "HEAD", "POST"])
 def intake(request):
     if request.method != "POST":
-        return render(request, "leads/intake.html", {"form": IntakeForm()})
+        return _intake_page(request, IntakeForm())
     wait = flood_wait(request)  # every POST counts, before the body is read
     if wait:
         context = {"wait": describe_wait(wait)}
@@ -67,9 +68,14 @@ def intake(request):
             return _thanks_for(lead.email)
     form.hold_cv()
     if form.is_valid():  # but over the limit: the page keeps what was typed
-        context = {"form": form, "wait": describe_wait(wait)}
-        return render(request, "leads/intake.html", context, status=429)
-    return render(request, "leads/intake.html", {"form": form})
+        return _intake_page(request, form, wait=describe_wait(wait), status=429)
+    return _intake_page(request, form)
+
+
+def _intake_page(request, form, wait=None, status=200):
+    # The privacy notice under the form says how long an unanswered submission is kept.
+    context = {"form": form, "wait": wait, "retention_days": settings.LEAD_RETENTION_DAYS}
+    return render(request, "leads/intake.html", context, status=status)
 
 
 def _thanks_for(email):
@@ -466,3 +472,41 @@ def _cv_download(cv, full_name):
     extension = PurePath(cv.name).suffix
     filename = f"{slugify(full_name) or 'lead'}-cv{extension}"
     return FileResponse(opened, as_attachment=True, filename=filename)
+
+
+@require_safe
+@attorney_required()
+def lead_export_person(request, pk):
+    """Everything held about the lead's person (privacy.person_data()), as a JSON download, for
+    the firm to answer an access request."""
+    lead = _get_lead_or_404(pk)
+    response = JsonResponse(
+        privacy.person_data(lead), json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    # Named by the lead's number, not the person's name: file names end up in lists and logs.
+    response["Content-Disposition"] = content_disposition_header(True, f"lead-{lead.pk}.json")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@attorney_required()
+@permission_required("leads.erase_lead", raise_exception=True)
+def lead_erase(request, pk):
+    """Erase a person (services.erase_lead()) once the attorney has typed their email address.
+    The page lists what goes."""
+    lead = _get_lead_or_404(pk)
+    form = EraseForm(lead, request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        services.erase_lead(lead.pk, actor=request.user, reason=reason)
+        messages.success(request, f"Lead {lead.pk} erased.")
+        return redirect("leads:lead_list")
+    records = privacy.records_about(lead)
+    context = {
+        "lead": lead,
+        "form": form,
+        "cv_files": len(privacy.cv_names(lead)),
+        "records": {what: rows.count() for what, rows in records.items()},
+    }
+    return render(request, "leads/lead_erase.html", context)

@@ -229,6 +229,9 @@ STORAGES = {
     },
 }
 CV_MAX_SIZE = 5 * 1024 * 1024
+# Retention: leads older than this many days that never moved past Pending are erased by
+# `manage.py purge_leads` (run it from cron). Off (0) by default. See README, "Retention".
+LEAD_RETENTION_DAYS = env.int("LEAD_RETENTION_DAYS", default=0)
 # Request bodies beyond this are refused before they are read (a 5 MB CV plus the form fields):
 # see leads.middleware.RefuseOversizedBodiesMiddleware and leads.api_parsers.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024

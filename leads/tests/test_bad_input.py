@@ -386,10 +386,10 @@ def test_a_page_for_a_malformed_or_unknown_id_is_a_404(
 
 @pytest.mark.parametrize("view, pk", [("change", "abc"), ("change", HUGE_ID), ("delete", HUGE_ID)])
 def test_the_admin_sends_a_malformed_or_unknown_id_back_to_its_index(
-    attorney_client, existing, view, pk
+    eraser_client, existing, view, pk
 ):
     with nothing_changes():
-        response = attorney_client.get(reverse(f"admin:leads_lead_{view}", args=[pk]))
+        response = eraser_client.get(reverse(f"admin:leads_lead_{view}", args=[pk]))
     # The admin's own way: back to its index with a "doesn't exist" message, not a 404.
     assert response.status_code == 302
     assert response.url == reverse("admin:index")
@@ -697,13 +697,14 @@ ESCAPED_PAGES = {
     "admin-change": admin_change,
     "admin-history": lambda lead: reverse("admin:leads_lead_history", args=[lead.pk]),
     "admin-delete": lambda lead: reverse("admin:leads_lead_delete", args=[lead.pk]),
+    "lead-erase": lambda lead: reverse("leads:lead_erase", args=[lead.pk]),
 }
 
 
 @pytest.mark.parametrize("page", ESCAPED_PAGES)
-def test_html_in_every_text_field_renders_escaped(attorney_client, page):
+def test_html_in_every_text_field_renders_escaped(eraser_client, page):
     lead = LeadFactory(**XSS)
-    response = attorney_client.get(ESCAPED_PAGES[page](lead))
+    response = eraser_client.get(ESCAPED_PAGES[page](lead))
     assert response.status_code == 200
     html = response.content.decode()
     for field, value in XSS.items():

@@ -12,6 +12,7 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,6 +40,8 @@ def back_office(settings):
     handled; one with a history, a note and a resubmission; queued background tasks."""
     settings.STALE_LEAD_DAYS = 7
     attorney = AttorneyFactory(first_name="Alex", last_name="Counsel")
+    # Given the erase permission: deleting a lead in the admin erases the person.
+    attorney.user_permissions.add(Permission.objects.get(codename="erase_lead"))
     long_ago = timezone.now() - datetime.timedelta(days=10)
     stale = [LeadFactory(created_at=long_ago - datetime.timedelta(hours=n)) for n in range(5)]
     for n in range(4):  # as old, but handled: not stale

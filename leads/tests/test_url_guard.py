@@ -13,6 +13,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
@@ -21,7 +22,7 @@ from django.urls.resolvers import RegexPattern
 from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
-from leads.models import Activity, Lead, Note, Resubmission
+from leads.models import Activity, Erasure, Lead, Note, Resubmission
 from leads.tasks import read_cv
 
 from .factories import AttorneyFactory, LeadFactory, UserFactory
@@ -57,6 +58,13 @@ ADMIN_PAGES_FOR_ANY_STAFF = {
 NOTHING_TO_OPEN = {
     "admin/autocomplete/": "no admin form of this project has an autocomplete field: a 403",
     "admin/(?P<url>.*)$": "a 404 for everyone signed in to the admin",
+}
+
+# Pages that need a permission of their own, beyond being an attorney: who may open them.
+OWN_PERMISSION = {
+    # leads.erase_lead, granted per user (not to the group); deleting in the admin erases.
+    "leads/<int:pk>/erase/": "eraser",
+    "admin/leads/lead/<path:object_id>/delete/": "eraser",
 }
 
 # Concrete URLs for the regex patterns, by URL name or pattern.
@@ -153,8 +161,10 @@ def site(db):
         "outsider": UserFactory(),
         "staff": UserFactory(is_staff=True),
         "attorney": AttorneyFactory(),
+        "eraser": AttorneyFactory(),
         "superuser": UserFactory(is_staff=True, is_superuser=True),
     }
+    users["eraser"].user_permissions.add(Permission.objects.get(codename="erase_lead"))
     tokens = {
         who: Token.objects.create(user=user).key for who, user in users.items() if user is not None
     }
@@ -178,6 +188,8 @@ def site(db):
         resume=RESUME,
         cv=SimpleUploadedFile("cv.pdf", CV),
     )
+    # Another lead, erased: the erasure log's entry.
+    Erasure.objects.create(lead_id=lead.pk + 1000, reason=Erasure.Reason.REQUEST)
     return Site(lead=lead, users=users, tokens=tokens)
 
 
@@ -269,6 +281,8 @@ def privileged_user(route, site):
     """Who the URL is for: attorneys, except the admin pages of other models (superusers)."""
     if route.pattern in NOTHING_TO_OPEN:
         return None
+    if route.pattern in OWN_PERMISSION:
+        return OWN_PERMISSION[route.pattern]
     model = route.admin_model
     if model is None or model is Lead:
         return "attorney"
@@ -352,6 +366,8 @@ def test_the_walk_sees_the_pages_the_api_and_the_admin():
         "leads/<int:pk>/",
         "leads/<int:pk>/cv/",
         "leads/<int:pk>/reached-out/",
+        "leads/<int:pk>/erase/",
+        "leads/<int:pk>/export.json",
         "get",
         "get/<str:pk>",
         "update/<str:pk>",
@@ -360,7 +376,20 @@ def test_the_walk_sees_the_pages_the_api_and_the_admin():
         "admin/r/<path:content_type_id>/<path:object_id>/",
     } <= set(ROUTES)
     assert {route.kind for route in GUARDED} == {"page", "api", "admin"}
-    assert set(ADMIN_PAGES_FOR_ANY_STAFF) | set(NOTHING_TO_OPEN) <= set(ROUTES)
+    assert set(ADMIN_PAGES_FOR_ANY_STAFF) | set(NOTHING_TO_OPEN) | set(OWN_PERMISSION) <= set(
+        ROUTES
+    )
+
+
+@pytest.mark.parametrize("pattern", OWN_PERMISSION)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_attorney_without_the_pages_own_permission_is_refused(site, pattern, method):
+    url = url_of(ROUTES[pattern], site)
+    before = stored()
+    response = send(site.client("attorney", "page"), method, url, "page")
+    assert response.status_code == 403
+    assert_no_lead_data(response, site, f"{method.upper()} {url} by an attorney")
+    assert stored() == before
 
 
 @pytest.mark.parametrize("page", ["changelist", "add", "change", "history", "delete"])
@@ -371,7 +400,11 @@ def test_the_admin_lead_pages_need_an_attorney(site, page):
     response = site.client("staff", "admin").get(url)
     assert response.status_code == 403
     assert_no_lead_data(response, site, f"GET {url} by staff")
-    assert site.client("attorney", "admin").get(url).status_code == 200
+    # Deleting a lead erases the person: that needs the erase permission too.
+    privileged = "eraser" if page == "delete" else "attorney"
+    assert site.client(privileged, "admin").get(url).status_code == 200
+    if page == "delete":
+        assert site.client("attorney", "admin").get(url).status_code == 403
 
 
 def test_the_admin_index_lists_leads_for_attorneys_only(site):

@@ -1,0 +1,33 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from leads import privacy
+
+
+class Command(BaseCommand):
+    help = (
+        "Write everything held about a person (lead, CV file names, notes, history, what they "
+        "sent again) as one JSON document, to answer an access request."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("email", help="The person's email address (or the lead's id).")
+        parser.add_argument(
+            "--output", metavar="FILE", help="Write to FILE instead of the standard output."
+        )
+
+    def handle(self, email, output, **options):
+        lead = privacy.find_lead(email)
+        if lead is None:
+            raise CommandError(f"No lead has the email address or id {email!r}: nothing is held.")
+        document = json.dumps(privacy.person_data(lead), indent=2, ensure_ascii=False)
+        if output is None:
+            self.stdout.write(document)
+            return
+        try:
+            with open(output, "w", encoding="utf-8") as file:
+                file.write(document + "\n")
+        except OSError as error:
+            raise CommandError(f"Could not write {output}: {error.strerror}.") from None
+        self.stdout.write(f"Lead {lead.pk}'s data written to {output}.")
