@@ -43,16 +43,17 @@ serve: db
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(PROCESSES) Procfile
 
-## test: install the dev requirements, lint, run the whole suite on SQLite (and a throwaway
-## Redis server for the tests of the Redis task queue)
+## test: install the dev requirements, lint, run the whole suite on SQLite (beside a throwaway
+## Redis server for the tests of the Redis task queue, and a throwaway S3 endpoint for those of
+## CVs in object storage)
 test: $(VENV)/installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	scripts/with-redis $(BIN)/pytest
+	scripts/with-redis scripts/with-s3 $(BIN)/pytest
 
 ## test-postgres: the same suite against a throwaway PostgreSQL server
 test-postgres: $(VENV)/installed-dev
-	scripts/with-postgres scripts/with-redis $(BIN)/pytest
+	scripts/with-postgres scripts/with-redis scripts/with-s3 $(BIN)/pytest
 
 ## check-deploy: Django's deployment checklist with production-like settings
 check-deploy: $(VENV)/installed

@@ -1,12 +1,18 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import caches
+from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 
 from leads.models import Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
+
+
+def pytest_sessionstart(session):
+    if not isinstance(Lead._meta.get_field("cv").storage, FileSystemStorage):
+        pytest.exit("Unset CV_BUCKET to run the tests: they would store their CVs in that bucket.")
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ import datetime
 import logging
 from functools import partial
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -109,7 +110,9 @@ def read_cv(lead_id, cv_name, attempt=1):
         reason = str(error) if isinstance(error, CVTextError) else "The CV file is missing."
         history.record_outcome(lead_id, Activity.Kind.CV_UNREADABLE, reason, key=key)
         return reason
-    except OSError as error:  # the storage, not the file: worth another try
+    # The storage, not the file, worth another try: the disk, or object storage (CV_BUCKET),
+    # whose errors are botocore's (a missing object is FileNotFoundError, above).
+    except (OSError, BotoCoreError, ClientError) as error:
         if retry_later(read_cv, attempt, lead_id, cv_name):
             return f"Attempt {attempt} failed ({type(error).__name__}); queued again."
         raise

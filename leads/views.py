@@ -1,5 +1,7 @@
+import logging
 from pathlib import PurePath
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -22,6 +24,8 @@ from .filters import LeadFilter
 from .forms import EraseForm, IntakeForm, LeadForm, NoteForm
 from .models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
 from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZES = [25, 50, 100]
 
@@ -452,23 +456,28 @@ lead_mark_pending = _state_change_view(Lead.State.PENDING, "{name} is back to pe
 @attorney_required()
 def lead_cv(request, pk):
     lead = _get_lead_or_404(pk)
-    return _cv_download(lead.cv, lead.full_name)
+    return _cv_download(request, lead.cv, lead.full_name, lead)
 
 
 @require_safe
 @attorney_required()
 def resubmission_cv(request, pk, resubmission_pk):
     resubmission = get_object_or_404(Resubmission, lead_id=pk, pk=resubmission_pk)
-    return _cv_download(resubmission.cv, resubmission.full_name)
+    return _cv_download(request, resubmission.cv, resubmission.full_name, resubmission.lead)
 
 
-def _cv_download(cv, full_name):
+def _cv_download(request, cv, full_name, lead):
     if not cv:
         raise Http404("No CV.")
     try:
         opened = cv.open("rb")
     except FileNotFoundError:
         raise Http404("The CV file is missing.") from None
+    # The disk, or the bucket (CV_BUCKET) that does not answer or refuses the app's keys.
+    except (OSError, BotoCoreError, ClientError):
+        logger.exception("Could not open the CV %s", cv.name)
+        context = {"lead": lead}
+        return render(request, "leads/cv_unavailable.html", context, status=503)
     extension = PurePath(cv.name).suffix
     filename = f"{slugify(full_name) or 'lead'}-cv{extension}"
     return FileResponse(opened, as_attachment=True, filename=filename)

@@ -215,12 +215,35 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # CVs are personal data: they live outside any public URL (base_url None) and are served only
 # by the permission-checked leads:lead_cv view.
 CV_ROOT = env.path("CV_ROOT", default=BASE_DIR / "private_media")
+CV_STORAGE = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(CV_ROOT), "base_url": None},
+}
+# With CV_BUCKET, CVs live in S3-compatible object storage instead (AWS S3, MinIO, R2...), so
+# that every app host serves every CV. The keys are boto3's usual AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY (or an instance role): read from the environment, never from here.
+CV_BUCKET = env.str("CV_BUCKET", default="")
+if CV_BUCKET:
+    CV_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CV_BUCKET,
+            "endpoint_url": env.str("CV_BUCKET_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("CV_BUCKET_REGION", default="") or None,
+            # No ACL on upload: objects take the bucket's, private unless someone opened it. An
+            # explicit "private" is refused by buckets that have ACLs turned off (AWS's default).
+            "default_acl": None,
+            # A name already taken gets a suffix rather than replacing another prospect's CV.
+            "file_overwrite": False,
+            # The views stream CVs, so nothing links to an object; should anything ever ask for
+            # a URL, it is signed and expires in a minute.
+            "querystring_auth": True,
+            "querystring_expire": 60,
+        },
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "cvs": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(CV_ROOT), "base_url": None},
-    },
+    "cvs": CV_STORAGE,
     # Production serves hashed, compressed files built by `collectstatic` (make serve does it).
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
