@@ -9,7 +9,7 @@ PORT ?= 8000
 DEPLOY_ENV := DEBUG=false HTTPS=true ALLOWED_HOSTS=leads.example.com \
 	SECRET_KEY=check-deploy-$$(date +%s)-k3y-that-is-long-enough-and-random-enough-xx
 
-.PHONY: db run serve test test-postgres check-deploy bench format clean
+.PHONY: db run serve test test-postgres test-scaleout check-deploy bench format clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ test: $(VENV)/installed-dev
 ## test-postgres: the same suite against a throwaway PostgreSQL server
 test-postgres: $(VENV)/installed-dev
 	scripts/with-postgres scripts/with-redis scripts/with-s3 $(BIN)/pytest
+
+## test-scaleout: two app hosts (gunicorn, each with its own folders) sharing a throwaway
+## PostgreSQL, Redis and S3 endpoint, with one worker (leads/tests/test_scaleout.py)
+test-scaleout: $(VENV)/installed-dev
+	scripts/with-postgres scripts/with-redis scripts/with-s3 $(BIN)/pytest -m scaleout
 
 ## check-deploy: Django's deployment checklist with production-like settings
 check-deploy: $(VENV)/installed
