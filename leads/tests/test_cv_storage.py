@@ -7,7 +7,6 @@ up through the settings as README says: CV_BUCKET, CV_BUCKET_ENDPOINT_URL, CV_BU
 the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY keys."""
 
 import io
-import os
 import runpy
 import socket
 import urllib.error
@@ -32,6 +31,7 @@ from leads.models import Lead, Resubmission
 from leads.tasks import read_cv
 
 from .test_cv_text import make_pdf
+from .throwaway_servers import throwaway_server_url
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +43,7 @@ PROSPECT = {"first_name": "Ana", "last_name": "Lima", "email": "ana.lima@example
 
 
 def s3_endpoint_url():
-    url = os.environ.get("TEST_S3_ENDPOINT_URL")
-    if not url:
-        message = "TEST_S3_ENDPOINT_URL is not set: run the tests with scripts/with-s3 (make test)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return url
+    return throwaway_server_url("TEST_S3_ENDPOINT_URL", "scripts/with-s3")
 
 
 def cvs_storage_settings(monkeypatch, **environment):

@@ -7,7 +7,6 @@ the lead's transaction has committed. The worker runs in this process (`manage.p
 """
 
 import datetime
-import os
 import smtplib
 import socket
 import threading
@@ -29,6 +28,7 @@ from leads import cv_text
 from leads.models import Activity, Lead
 
 from .test_cv_text import make_pdf
+from .throwaway_servers import throwaway_server_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,13 +63,7 @@ def use_redis(settings, url):
 
 
 def redis_url():
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        message = "TEST_REDIS_URL is not set: run the tests with scripts/with-redis (make test)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return url
+    return throwaway_server_url("TEST_REDIS_URL", "scripts/with-redis")
 
 
 @pytest.fixture(params=["database", "redis"])
