@@ -11,6 +11,7 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from leads.models import Lead
@@ -125,3 +126,26 @@ def test_the_attorney_journey_at_both_sizes(live_server, page, size):  # noqa: F
     for path, what in [(f"/leads/{lead.pk}/edit/", "edit"), ("/leads/new/", "new lead")]:
         page.goto(live_server.url + path)
         assert_fits_and_accessible(page, f"{what}, {size}")
+
+
+def test_erasing_a_person_from_their_page(live_server, page):  # noqa: F811
+    attorney = sign_in(page, live_server)
+    attorney.user_permissions.add(Permission.objects.get(codename="erase_lead"))
+    lead = LeadFactory(first_name="Zebulon", email="zebulon@example.com")
+
+    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    press(page, page.get_by_role("link", name="Erase this person…"))
+    page.wait_for_url(re.compile(r"/erase/$"))
+    assert_fits_and_accessible(page, "erasure")
+
+    page.get_by_label("The person's email address").fill("someone.else@example.com")
+    press(page, page.get_by_role("button", name="Erase this person"))
+    page.wait_for_selector("text=That is not this person's email address")
+    assert page.title().startswith("Error:")
+    assert_fits_and_accessible(page, "erasure, wrong email")
+    assert Lead.objects.filter(pk=lead.pk).exists()
+
+    page.get_by_label("The person's email address").fill("Zebulon@example.com")
+    press(page, page.get_by_role("button", name="Erase this person"))
+    page.wait_for_selector(f"text=Lead {lead.pk} erased.")
+    assert not Lead.objects.filter(pk=lead.pk).exists()

@@ -144,6 +144,49 @@ def test_it_leaves_no_trace_of_the_person_in_any_table_or_in_storage(
     assert not Activity.objects.filter(lead_id=person.pk).exists()
 
 
+def test_deleting_in_the_admin_erases_the_person_the_same_way(
+    person, eraser_client, eraser, django_capture_on_commit_callbacks
+):
+    delete = reverse("admin:leads_lead_delete", args=[person.pk])
+    page = eraser_client.get(delete)
+    assert "Deleting a lead erases the person" in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = eraser_client.post(delete, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert traces_left() == {}  # no "Deleted ..." log entry naming the person either
+    erasure = Erasure.objects.get()
+    assert (erasure.lead_id, erasure.erased_by, erasure.reason) == (person.pk, eraser, "ADMIN")
+
+
+def test_the_admins_delete_action_erases_each_selected_person(
+    person, bystander, eraser_client, django_capture_on_commit_callbacks
+):
+    changelist = reverse("admin:leads_lead_changelist")
+    selected = {"action": "delete_selected", "_selected_action": [person.pk, bystander.pk]}
+    page = eraser_client.post(changelist, selected)
+    assert "Deleting a lead erases the person" in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = eraser_client.post(changelist, {**selected, "post": "yes"})
+
+    assert response.status_code == 302
+    assert not Lead.objects.exists()
+    assert sorted(Erasure.objects.values_list("lead_id", flat=True)) == sorted(
+        [person.pk, bystander.pk]
+    )
+    assert traces_left() == {}
+
+
+def test_attorneys_without_the_permission_cannot_delete_in_the_admin(attorney_client, lead):
+    response = attorney_client.post(
+        reverse("admin:leads_lead_delete", args=[lead.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert Lead.objects.filter(pk=lead.pk).exists()
+
+
 def test_the_audit_entry_holds_only_the_lead_id_who_when_and_why(person, eraser_client, eraser):
     eraser_client.post(
         erase_url(person), {"email": "zebulon.quillfeather@example.com", "reason": "REQUEST"}
