@@ -1,10 +1,10 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import caches
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
 
-from leads.models import Lead
+from leads.models import Lead, Resubmission
 from leads.tests.factories import AttorneyFactory, LeadFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
@@ -16,14 +16,21 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(autouse=True)
-def test_settings(settings, tmp_path):
+def test_settings(settings, tmp_path, monkeypatch):
     # Tests do not run collectstatic (nor scan what `make serve` or `make bench` collected: every
     # test client's WhiteNoise would), and CVs go to a throwaway folder.
     settings.STATIC_ROOT = None
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "cvs": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "cvs"), "base_url": None},
+        },
     }
+    # The CV fields took their storage when the models were imported: they get this one.
+    for model in (Lead, Resubmission):
+        monkeypatch.setattr(model._meta.get_field("cv"), "storage", storages["cvs"])
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.INTAKE_RATE_LIMIT = ""
@@ -33,13 +40,7 @@ def test_settings(settings, tmp_path):
     settings.TASK_RETRY_SECONDS = 0
     # Each test starts with no remembered permission sets (user ids are reused between tests).
     caches["permissions"].clear()
-    storage = Lead._meta.get_field("cv").storage
-    cv_root = tmp_path / "cvs"
-    storage.__dict__["base_location"] = str(cv_root)
-    storage.__dict__["location"] = str(cv_root)
-    yield settings
-    for key in ("base_location", "location"):
-        storage.__dict__.pop(key, None)
+    return settings
 
 
 @pytest.fixture
