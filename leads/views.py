@@ -403,17 +403,7 @@ def lead_add_note(request, pk):
 @attorney_required("leads.add_lead")
 def lead_create(request):
     form = LeadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            lead = services.create_lead(
-                form.save(commit=False), source=Activity.Source.PAGE, actor=request.user
-            )
-        except DuplicateEmail as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Lead {lead.full_name} created.")
-            return redirect(lead)
-    return render(request, "leads/lead_form.html", {"form": form})
+    return _lead_form_page(request, form, services.create_lead, "Lead {name} created.")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -421,16 +411,20 @@ def lead_create(request):
 def lead_edit(request, pk):
     lead = _get_lead_or_404(pk)
     form = LeadForm(request.POST or None, request.FILES or None, instance=lead)
+    return _lead_form_page(request, form, services.change_lead, "Changes saved.", lead)
+
+
+def _lead_form_page(request, form, save, done, lead=None):
+    """The attorneys' lead form: on a valid POST, `save` (services.create_lead or change_lead)
+    and back to the lead with the message `done`; else the form, with its errors."""
     if request.method == "POST" and form.is_valid():
         try:
-            lead = services.change_lead(
-                form.save(commit=False), source=Activity.Source.PAGE, actor=request.user
-            )
+            saved = save(form.save(commit=False), source=Activity.Source.PAGE, actor=request.user)
         except DuplicateEmail as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Changes saved.")
-            return redirect(lead)
+            messages.success(request, done.format(name=saved.full_name))
+            return redirect(saved)
     return render(request, "leads/lead_form.html", {"form": form, "lead": lead})
 
 
