@@ -3,7 +3,7 @@
 Documented for people in the README (section "The JSON API") and for machines at /api/schema/."""
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -230,9 +230,7 @@ class LeadListView(generics.ListAPIView):
 class LeadDetailView(generics.RetrieveAPIView):
     permission_classes = [CanViewLeads]
     serializer_class = LeadDetailSerializer
-    queryset = Lead.objects.prefetch_related(
-        Prefetch("notes", queryset=Note.objects.select_related("author"))
-    )
+    queryset = Lead.objects.annotate(has_notes=Exists(Note.objects.filter(lead=OuterRef("pk"))))
 
 
 @extend_schema_view(

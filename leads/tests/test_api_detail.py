@@ -72,3 +72,13 @@ def test_it_checks_the_permission(client, outsider, lead):
 def test_it_refuses_other_methods(attorney_client, lead):
     error_of(attorney_client.delete(url(lead.pk)), 405)
     error_of(attorney_client.put(url(lead.pk), {}, content_type="application/json"), 405)
+
+
+def test_a_lead_without_notes_takes_one_query_besides_the_token(
+    client, attorney, lead, django_assert_num_queries
+):
+    headers = {"Authorization": f"Token {Token.objects.create(user=attorney).key}"}
+    client.get(url(lead.pk), headers=headers)  # the attorney's permissions, remembered
+    with django_assert_num_queries(2):  # the token with its user, then the lead
+        response = client.get(url(lead.pk), headers=headers)
+    assert response.json()["NOTES"] == []
