@@ -9,7 +9,7 @@ PORT ?= 8000
 DEPLOY_ENV := DEBUG=false HTTPS=true ALLOWED_HOSTS=leads.example.com \
 	SECRET_KEY=check-deploy-$$(date +%s)-k3y-that-is-long-enough-and-random-enough-xx
 
-.PHONY: db run serve test test-postgres test-scaleout check-deploy bench format clean
+.PHONY: db run serve test test-postgres test-scaleout check-deploy bench bench-million format clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ check-deploy: $(VENV)/installed
 ## bench: the load benchmark of bench/README.md (needs Debian's wrk)
 bench: $(VENV)/installed-dev
 	$(BIN)/python bench/run.py
+
+## bench-million: server time of each attorney page and API read at 1,000,000 leads
+## (bench/million.py; seeds /tmp/leads-million once, 3 to 6 minutes)
+bench-million: $(VENV)/installed-dev
+	$(BIN)/python bench/million.py
 
 format: $(VENV)/installed-dev
 	$(BIN)/ruff format .

@@ -1,29 +1,37 @@
 """The attorneys' home page: leads per state, the ones waiting too long, how fast prospects hear
 back, and how many leads arrive each week.
 
-The numbers take five queries when the caches are warm, whatever the number of leads, and the
-weekly chart is drawn here as SVG, so the page needs no JavaScript."""
+However many leads there are, the page counts only the recent ones: the counts per state are
+counters in the cache that every change adjusts (leads/signals.py), past weeks are counted once,
+and the median time to reach out is measured again only when the reached-out leads change (by
+the worker, past MEDIAN_IN_REQUEST_LIMIT of them). The weekly chart is drawn here as SVG, so the
+page needs no JavaScript."""
 
 import datetime
-import itertools
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django_tasks import task
 
-from .models import Lead
+from .models import Lead, stale_cutoff
 
 CHART_WEEKS = 12
-DASHBOARD_CACHE_KEY = "leads:dashboard-numbers"
-DASHBOARD_CACHE_SECONDS = 60
+WEEK_CACHE_KEY = "leads:new-leads-in-week"
+# A past week is counted once, then kept while the chart shows it; changes adjust it.
+WEEK_CACHE_SECONDS = (CHART_WEEKS + 1) * 7 * 24 * 3600
 MEDIAN_CACHE_KEY = "leads:median-time-to-reach-out"
-# A safety net only: the cached median is recomputed as soon as the reached-out leads change.
-MEDIAN_CACHE_SECONDS = 60 * 60
+MEDIAN_REFRESH_QUEUED_KEY = "leads:median-time-to-reach-out-queued"
+# Below this many reached-out leads, sorting their durations takes some 20 ms on SQLite and the
+# next request that shows the median does it; from there, the worker does (2 s for 300,000).
+MEDIAN_IN_REQUEST_LIMIT = 5000
+# If the worker never ran a queued refresh (stopped, its queue lost), the next change queues one.
+MEDIAN_REFRESH_QUEUED_SECONDS = 15 * 60
 
 # Geometry of the weekly chart, in SVG user units (the chart scales to its box).
 CHART_SLOT = 60  # horizontal room per week
@@ -40,8 +48,8 @@ def dashboard_stats(now=None):
     now = now or timezone.now()
     counts = Lead.objects.cached_counts_by_state()
     lead_list = reverse("leads:lead_list")
-    numbers = cached_numbers(now)
-    median, weeks = numbers["median"], numbers["weeks"]
+    median = median_time_to_reach_out()
+    weeks = new_leads_per_week(now)
     return {
         "states": [
             {
@@ -54,7 +62,7 @@ def dashboard_stats(now=None):
         ],
         "total": sum(counts.values()),
         "lead_list_url": lead_list,
-        "stale_count": numbers["stale_count"],
+        "stale_count": stale_count(counts),
         "stale_days": settings.STALE_LEAD_DAYS,
         "attention_url": f"{lead_list}?{urlencode({'attention': 1})}",
         "median_time_to_reach_out": median["duration"],
@@ -66,40 +74,35 @@ def dashboard_stats(now=None):
     }
 
 
-def cached_numbers(now):
-    """The numbers that take queries: leads needing attention, the median time to reach out and
-    the new leads per week. Cached until a lead is saved or deleted (leads/signals.py), and for
-    DASHBOARD_CACHE_SECONDS at most, since leads also start needing attention as time passes."""
-    first_week = week_starts(now)[0]
-    numbers = cache.get(DASHBOARD_CACHE_KEY)
-    if numbers is None or numbers["first_week"] != first_week:
-        numbers = {
-            "first_week": first_week,
-            "stale_count": Lead.objects.stale().count(),
-            "median": median_time_to_reach_out(),
-            "weeks": new_leads_per_week(now),
-        }
-        cache.set(DASHBOARD_CACHE_KEY, numbers, DASHBOARD_CACHE_SECONDS)
-    return numbers
+def stale_count(counts):
+    """How many leads need attention (Lead.objects.stale()): the pending ones, from `counts`
+    (cached_counts_by_state()), less those submitted in the last STALE_LEAD_DAYS days, which the
+    (state, created_at) index counts without reading the older ones."""
+    recent = Lead.objects.filter(state=Lead.State.PENDING, created_at__gte=stale_cutoff())
+    return max(counts[Lead.State.PENDING] - recent.count(), 0)
 
 
 def median_time_to_reach_out():
     """{"duration": the median time from submission to reaching out, "count": over how many
     leads} for REACHED_OUT leads with a reached_out_at; the duration is None without any.
 
-    The median is the middle one or two durations, sorted by the database: SQLite and
+    Kept in the cache without expiry and measured again once the reached-out leads change
+    (reached_out_leads_changed()); measured here only if the cache has lost it."""
+    measured = cache.get(MEDIAN_CACHE_KEY)
+    if measured is None:
+        measured = measure_median_time_to_reach_out()
+        cache.add(MEDIAN_CACHE_KEY, measured, timeout=None)
+    return measured
+
+
+def measure_median_time_to_reach_out():
+    """The median is the middle one or two durations, sorted by the database: SQLite and
     PostgreSQL both subtract datetimes into a duration, and no median function is needed. That
-    sort reads every reached-out lead (a quarter of a second for 60,000 on SQLite), so its result
-    is cached under the count and the latest reached_out_at, which every reach-out, return to
-    pending or deletion changes (reached_out_at is never edited by hand)."""
+    sort reads every reached-out lead (a quarter of a second for 60,000 on SQLite)."""
     reached_out = Lead.objects.filter(state=Lead.State.REACHED_OUT, reached_out_at__isnull=False)
-    fingerprint = reached_out.aggregate(count=Count("id"), latest=Max("reached_out_at"))
-    count = fingerprint["count"]
+    count = reached_out.count()
     if not count:
         return {"duration": None, "count": 0}
-    cached = cache.get(MEDIAN_CACHE_KEY)
-    if cached is not None and cached["fingerprint"] == fingerprint:
-        return {"duration": cached["duration"], "count": count}
     middle = (
         reached_out.annotate(
             duration=ExpressionWrapper(
@@ -110,13 +113,27 @@ def median_time_to_reach_out():
         .values_list("duration", flat=True)[(count - 1) // 2 : count // 2 + 1]
     )
     durations = list(middle)
-    duration = sum(durations, datetime.timedelta()) / len(durations)
-    cache.set(
-        MEDIAN_CACHE_KEY,
-        {"fingerprint": fingerprint, "duration": duration},
-        MEDIAN_CACHE_SECONDS,
-    )
-    return {"duration": duration, "count": count}
+    return {"duration": sum(durations, datetime.timedelta()) / len(durations), "count": count}
+
+
+def reached_out_leads_changed():
+    """Called once a change to the reached-out leads (or their dates) is committed: the median
+    is measured again, by the next request that shows it while that is quick, else by the
+    worker (one refresh queued at a time); until it has, the page shows the previous one."""
+    measured = cache.get(MEDIAN_CACHE_KEY)
+    if measured is None:
+        return
+    if measured["count"] < MEDIAN_IN_REQUEST_LIMIT:
+        cache.delete(MEDIAN_CACHE_KEY)
+    elif cache.add(MEDIAN_REFRESH_QUEUED_KEY, True, timeout=MEDIAN_REFRESH_QUEUED_SECONDS):
+        refresh_median_time_to_reach_out.enqueue()
+
+
+@task()
+def refresh_median_time_to_reach_out():
+    # A change from now on queues another refresh: this one may not see it.
+    cache.delete(MEDIAN_REFRESH_QUEUED_KEY)
+    cache.set(MEDIAN_CACHE_KEY, measure_median_time_to_reach_out(), timeout=None)
 
 
 def humanize_duration(duration):
@@ -136,33 +153,75 @@ def humanize_duration(duration):
 def week_starts(now):
     """The Mondays (dates, in settings.TIME_ZONE) of the CHART_WEEKS weeks up to and including
     the week of `now`, oldest first."""
-    today = timezone.localtime(now, timezone.get_default_timezone()).date()
-    this_monday = today - datetime.timedelta(days=today.weekday())
+    this_monday = _monday(now)
     return [this_monday - datetime.timedelta(weeks=ago) for ago in range(CHART_WEEKS - 1, -1, -1)]
 
 
 def new_leads_per_week(now):
     """[{"start": Monday, "count": leads submitted that week}] for the last CHART_WEEKS weeks,
-    weeks without leads included, from one query over the created_at index.
+    weeks without leads included.
+
+    A week that is over is counted once and kept in the cache (each new or deleted lead of that
+    week adjusts it: see past_week_key()); the current week is counted by each request, over the
+    created_at index, as are the weeks the cache has lost, in one query.
 
     Each week is a count over a range of created_at, with boundaries computed here (midnight on
     Monday in settings.TIME_ZONE, daylight saving time included): comparisons the database makes
     natively, where truncating every date to its week runs a Python function per row on SQLite."""
-    zone = timezone.get_default_timezone()
     mondays = week_starts(now)
-    bounds = [
-        timezone.make_aware(datetime.datetime.combine(monday, datetime.time()), zone)
-        for monday in [*mondays, mondays[-1] + datetime.timedelta(weeks=1)]
-    ]
-    counts = Lead.objects.filter(created_at__gte=bounds[0]).aggregate(
-        **{
-            f"week_{index}": Count("id", filter=Q(created_at__gte=start, created_at__lt=end))
-            for index, (start, end) in enumerate(itertools.pairwise(bounds))
-        }
-    )
+    bounds = [_midnight(monday) for monday in [*mondays, mondays[-1] + datetime.timedelta(weeks=1)]]
+    this_monday = week_starts(timezone.now())[-1]
+    keys = {monday: _week_key(monday) for monday in mondays if monday < this_monday}
+    counts = cache.get_many(keys.values())
+    uncounted = [index for index, monday in enumerate(mondays) if keys.get(monday) not in counts]
+    if uncounted:
+        first, last = uncounted[0], uncounted[-1]
+        fresh = Lead.objects.filter(
+            created_at__gte=bounds[first], created_at__lt=bounds[last + 1]
+        ).aggregate(
+            **{
+                f"week_{index}": Count(
+                    "id", filter=Q(created_at__gte=bounds[index], created_at__lt=bounds[index + 1])
+                )
+                for index in uncounted
+            }
+        )
+        for index in uncounted:
+            key = keys.get(mondays[index], f"week_{index}")
+            counts[key] = fresh[f"week_{index}"]
+            if mondays[index] in keys:
+                # add(), not set(): a count that a change adjusted meanwhile is the newer one.
+                cache.add(key, counts[key], WEEK_CACHE_SECONDS)
     return [
-        {"start": monday, "count": counts[f"week_{index}"]} for index, monday in enumerate(mondays)
+        {"start": monday, "count": counts[keys.get(monday, f"week_{index}")]}
+        for index, monday in enumerate(mondays)
     ]
+
+
+def past_week_key(created_at):
+    """The cache key of the count of the week of `created_at` if that week is over, else None
+    (the current week is counted by each request)."""
+    monday = _monday(created_at)
+    return _week_key(monday) if monday < week_starts(timezone.now())[-1] else None
+
+
+def cache_keys():
+    """The keys of the numbers kept here (the weeks of the chart as of now, the median)."""
+    return [MEDIAN_CACHE_KEY, *map(_week_key, week_starts(timezone.now()))]
+
+
+def _week_key(monday):
+    return f"{WEEK_CACHE_KEY}:{monday.isoformat()}"
+
+
+def _monday(moment):
+    today = timezone.localtime(moment, timezone.get_default_timezone()).date()
+    return today - datetime.timedelta(days=today.weekday())
+
+
+def _midnight(day):
+    zone = timezone.get_default_timezone()
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()), zone)
 
 
 def weekly_chart_svg(weeks):

@@ -96,12 +96,21 @@ class LeadQuerySet(models.QuerySet):
         return {state: counts.get(state, 0) for state in Lead.State.values}
 
     def cached_counts_by_state(self):
-        """counts_by_state() of all leads, cached until a lead is saved or deleted (see
-        leads/signals.py), so that the list pages need no full-table count per request."""
-        counts = cache.get(STATE_COUNTS_CACHE_KEY)
-        if counts is None:
-            counts = Lead.objects.counts_by_state()
-            cache.set(STATE_COUNTS_CACHE_KEY, counts, STATE_COUNTS_CACHE_SECONDS)
+        """counts_by_state() of all leads, from counters in the cache that every saved or
+        deleted lead adjusts once committed (leads/signals.py), so that neither the list pages
+        nor the dashboard count a million rows per request. Counted only when the cache has lost
+        a counter (a flush, a new cache server), and stored without expiry."""
+        keys = {state: state_count_key(state) for state in Lead.State.values}
+        cached = cache.get_many(keys.values())
+        if len(cached) == len(keys):
+            return {state: cached[key] for state, key in keys.items()}
+        counts = Lead.objects.counts_by_state()
+        for state, key in keys.items():
+            if key in cached:
+                counts[state] = cached[key]
+            else:
+                # add(), not set(): a counter that a change adjusted meanwhile is the newer one.
+                cache.add(key, counts[state], timeout=None)
         return counts
 
 
@@ -114,8 +123,11 @@ SEARCH_KEYS = {
 }
 PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_has_resume_or_cv"}
 STATE_COUNTS_CACHE_KEY = "leads:counts-by-state"
-# Bounds how long a count can lag if a write and a recount race (see leads/signals.py).
-STATE_COUNTS_CACHE_SECONDS = 60
+
+
+def state_count_key(state):
+    """The cache key of the number of leads in `state` (see cached_counts_by_state())."""
+    return f"{STATE_COUNTS_CACHE_KEY}:{state}"
 
 
 def cv_search_text(text):
@@ -227,10 +239,30 @@ class Lead(models.Model):
                 ]
             ),
             models.Index(fields=["id"], condition=~Q(cv_text=""), name="lead_with_cv_text_idx"),
-            # For the dashboard: the leads needing attention (pending, created before a date)
-            # and the reached-out leads' count and latest date, read from the indexes alone.
+            # The leads needing attention (pending, created before a date) and the ones that
+            # do not yet, counted from the index alone (leads/dashboard.py); the list of one
+            # state by date of submission or of reaching out.
             models.Index(fields=["state", "created_at"], name="lead_state_created_idx"),
-            models.Index(fields=["state", "reached_out_at"], name="lead_state_reached_out_idx"),
+            # The id too, for the pending leads, which all have no reached_out_at: PostgreSQL
+            # would sort them all by id (SQLite's indexes end with the id anyway).
+            models.Index(
+                fields=["state", "reached_out_at", "id"], name="lead_state_reached_out_idx"
+            ),
+            # For the list's sortable columns (leads/filters.py ORDERINGS) within one state, so
+            # that a page is read in order instead of sorting every lead of that state. Names
+            # and emails sort by their lower-cased copies, whose indexes above serve the list
+            # of every state.
+            *(
+                models.Index(fields=["state", *columns, "id"], name=f"lead_state_{name}_idx")
+                for name, columns in [
+                    ("first_name", ["search_first_name"]),
+                    ("last_name", ["search_last_name", "search_first_name"]),
+                    ("email", ["search_email"]),
+                    ("updated", ["updated_at"]),
+                ]
+            ),
+            models.Index(fields=["updated_at", "id"], name="lead_updated_idx"),
+            models.Index(fields=["reached_out_at", "id"], name="lead_reached_out_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

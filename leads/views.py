@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import privacy, services
-from .dashboard import dashboard_stats
+from .dashboard import dashboard_stats, stale_count
 from .exports import csv_response
 from .filters import LeadFilter
 from .forms import EraseForm, IntakeForm, LeadForm, NoteForm
@@ -130,15 +130,19 @@ def lead_list(request):
     in_any_state = filters.leads_in_any_state()
     if filters.is_narrowed():
         counts = in_any_state.counts_by_state()
-    else:
+        stale = in_any_state.stale().count()
+    else:  # from the cached counters, without counting a million leads (leads/dashboard.py)
         counts = Lead.objects.cached_counts_by_state()
+        stale = stale_count(counts)
     paginator = Paginator(leads.defer("resume", "cv_text"), _page_size(request))
-    # The per-state counts hold most totals: spare the database a second COUNT(*).
-    if chosen.get("attention") is None:
-        state = chosen.get("state")
+    # The counts hold most totals: spare the database a second COUNT(*).
+    state, attention = chosen.get("state"), chosen.get("attention")
+    if attention is None:
         paginator.count = counts[state] if state else sum(counts.values())
+    elif attention and not state:
+        paginator.count = stale
     page = paginator.get_page(request.GET.get("page"))
-    tabs = _state_tabs(request, chosen, counts, in_any_state)
+    tabs = _state_tabs(request, chosen, counts, stale)
     ctx = {
         "search": chosen.get("search", ""),
         "page": page,
@@ -172,7 +176,7 @@ def _page_size(request):
     return request.session.get("page_size", PAGE_SIZES[0])
 
 
-def _state_tabs(request, chosen, counts, in_any_state):
+def _state_tabs(request, chosen, counts, stale):
     """(label, href, count, current) for each tab: every lead, each state, and the pending ones
     that need attention. One choice at a time, so no tab ever offers an empty combination."""
     state, attention = chosen.get("state"), chosen.get("attention")
@@ -188,7 +192,7 @@ def _state_tabs(request, chosen, counts, in_any_state):
                 (
                     "Needs attention",
                     {**every, "attention": "true"},
-                    in_any_state.stale().count(),
+                    stale,
                     current,
                 )
             )

@@ -1,19 +1,24 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from leads import dashboard, services
 from leads.dashboard import (
+    CHART_WEEKS,
     dashboard_stats,
     humanize_duration,
     median_time_to_reach_out,
     new_leads_per_week,
+    week_starts,
     weekly_chart_svg,
 )
-from leads.models import Lead
+from leads.models import Erasure, Lead
 
 from .factories import LeadFactory
 
@@ -24,6 +29,7 @@ LIST = reverse("leads:lead_list")
 HOUR = dt.timedelta(hours=1)
 # A Wednesday; its week starts on Monday, November 3, 2025.
 WEDNESDAY = dt.datetime(2025, 11, 5, 12, 0, tzinfo=dt.UTC)
+TASK = "leads.dashboard.refresh_median_time_to_reach_out"
 
 
 def reached_out(after, **kwargs):
@@ -131,18 +137,22 @@ def test_median_time_to_reach_out_across_days():
     assert stats["median_time_to_reach_out_text"] == "2 days 4 hours"
 
 
-def test_median_time_to_reach_out_follows_state_changes(attorney, django_assert_num_queries):
+def test_median_time_to_reach_out_follows_state_changes(
+    attorney, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     reached_out(1 * HOUR)
     reached_out(3 * HOUR)
     assert median_time_to_reach_out()["duration"] == 2 * HOUR
-    with django_assert_num_queries(2):  # the count, then the cached median: no sort
+    with django_assert_num_queries(1):  # the cached median: no count, no sort
         assert median_time_to_reach_out()["duration"] == 2 * HOUR
 
     lead = LeadFactory(created_at=timezone.now() - 5 * HOUR)
-    lead.mark_reached_out(by=attorney)
+    with django_capture_on_commit_callbacks(execute=True):
+        lead.mark_reached_out(by=attorney)
     assert median_time_to_reach_out() == {"duration": 3 * HOUR, "count": 3}
 
-    lead.mark_pending()
+    with django_capture_on_commit_callbacks(execute=True):
+        lead.mark_pending()
     assert median_time_to_reach_out() == {"duration": 2 * HOUR, "count": 2}
 
 
@@ -285,8 +295,11 @@ def test_the_numbers_are_cached_until_a_lead_changes(
     assert attorney_client.get(DASHBOARD).context["stale_count"] == 1
     with CaptureQueriesContext(connection) as queries:
         attorney_client.get(DASHBOARD)
-    # The cached numbers: no counting, no median, no weeks.
-    assert not any("COUNT" in query["sql"] for query in queries.captured_queries)
+    # The cached numbers: the only leads counted are recent ones (the current week, the pending
+    # ones not yet needing attention), and the median is not measured again.
+    counting = [query["sql"] for query in queries.captured_queries if "COUNT" in query["sql"]]
+    assert len(counting) == 2
+    assert all('"leads_lead"."created_at" >=' in sql for sql in counting)
 
     # Forgotten once the change commits.
     with django_capture_on_commit_callbacks(execute=True):
@@ -298,3 +311,148 @@ def test_the_numbers_are_cached_until_a_lead_changes(
     with django_capture_on_commit_callbacks(execute=True):
         LeadFactory()
     assert attorney_client.get(DASHBOARD).context["weeks_total"] == 2
+
+
+def _shown_counts(client):
+    """{label: count} of the dashboard's cards and the list's tabs, as an attorney sees them."""
+    dashboard = client.get(DASHBOARD).context
+    tabs = client.get(LIST).context["tabs"]
+    return {
+        "dashboard": {s["value"]: s["count"] for s in dashboard["states"]}
+        | {"total": dashboard["total"], "new this week": dashboard["weeks"][-1]["count"]},
+        "list": {label: count for label, _, count, _ in tabs},
+    }
+
+
+def test_the_counts_follow_each_change_at_once(
+    client, attorney_client, attorney, django_capture_on_commit_callbacks
+):
+    LeadFactory()
+    assert _shown_counts(attorney_client)["dashboard"]["total"] == 1  # counted, then kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("leads:intake"),
+            {"first_name": "Maria", "last_name": "Gonzalez", "email": "maria@example.com"}
+            | {"resume": "Software engineer, 8 years of experience."},
+        )
+    new = Lead.objects.get(email="maria@example.com")
+    assert _shown_counts(attorney_client) == {
+        "dashboard": {"PENDING": 2, "REACHED_OUT": 0, "total": 2, "new this week": 2},
+        "list": {"All": 2, "Pending": 2, "Needs attention": 0, "Reached out": 0},
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attorney_client.post(reverse("leads:lead_mark_reached_out", args=[new.pk]))
+    counts = _shown_counts(attorney_client)
+    assert counts["dashboard"] == {
+        "PENDING": 1,
+        "REACHED_OUT": 1,
+        "total": 2,
+        "new this week": 2,
+    }
+    assert (counts["list"]["Pending"], counts["list"]["Reached out"]) == (1, 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attorney_client.post(reverse("leads:lead_mark_pending", args=[new.pk]))
+    assert _shown_counts(attorney_client)["dashboard"]["PENDING"] == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.erase_lead(new.pk, actor=attorney, reason=Erasure.Reason.REQUEST)
+    assert _shown_counts(attorney_client) == {
+        "dashboard": {"PENDING": 1, "REACHED_OUT": 0, "total": 1, "new this week": 1},
+        "list": {"All": 1, "Pending": 1, "Needs attention": 0, "Reached out": 0},
+    }
+
+
+def test_an_edit_that_keeps_the_state_changes_no_count(
+    attorney_client, django_capture_on_commit_callbacks
+):
+    lead = LeadFactory()
+    attorney_client.get(DASHBOARD)
+    with django_capture_on_commit_callbacks(execute=True):
+        lead.last_name = "Costa"
+        lead.save()
+        lead.save(update_fields=["last_name"])
+    assert attorney_client.get(DASHBOARD).context["total"] == 1
+
+
+def test_the_dashboard_counts_no_old_lead_after_a_new_one_arrives(
+    attorney_client, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    _create_leads(30)
+    attorney_client.get(DASHBOARD)
+    with django_capture_on_commit_callbacks(execute=True):
+        LeadFactory()
+
+    with (
+        django_assert_max_num_queries(7),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        response = attorney_client.get(DASHBOARD)
+
+    assert response.context["total"] == 31
+    charted = Lead.objects.filter(created_at__gte=_week_start(CHART_WEEKS - 1))
+    assert response.context["weeks_total"] == charted.count()
+    # Only recent leads are counted, and the median is not measured again.
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert all('"leads_lead"."created_at" >=' in s for s in sql if "COUNT" in s)
+    assert not any("reached_out_at" in s for s in sql)
+
+
+def _week_start(weeks_ago):
+    return timezone.make_aware(
+        dt.datetime.combine(week_starts(timezone.now())[CHART_WEEKS - 1 - weeks_ago], dt.time())
+    )
+
+
+def test_counts_the_cache_lost_are_counted_again(attorney_client):
+    _create_leads(6)
+    before = attorney_client.get(DASHBOARD).context
+    cache.clear()
+    after = attorney_client.get(DASHBOARD).context
+    for name in ("total", "stale_count", "weeks_total", "reached_out_measured"):
+        assert after[name] == before[name]
+
+
+def test_a_past_week_follows_its_leads(
+    attorney, attorney_client, django_capture_on_commit_callbacks
+):
+    two_weeks_ago = timezone.now() - dt.timedelta(weeks=2)
+    kept, erased = LeadFactory.create_batch(2, created_at=two_weeks_ago)
+    assert attorney_client.get(DASHBOARD).context["weeks"][-3]["count"] == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.erase_lead(erased.pk, actor=attorney, reason=Erasure.Reason.REQUEST)
+        LeadFactory.create_batch(3, created_at=two_weeks_ago)  # imported, say
+
+    assert attorney_client.get(DASHBOARD).context["weeks"][-3]["count"] == 4
+
+
+def test_past_the_limit_the_worker_measures_the_median(
+    attorney, attorney_client, monkeypatch, run_worker, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(dashboard, "MEDIAN_IN_REQUEST_LIMIT", 1)
+    reached_out(HOUR)
+    assert attorney_client.get(DASHBOARD).context["median_time_to_reach_out"] == HOUR
+
+    leads = LeadFactory.create_batch(2, created_at=timezone.now() - 5 * HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        for lead in leads:
+            services.set_state(lead, Lead.State.REACHED_OUT, source="PAGE", actor=attorney)
+
+    # The request shows the previous median and its count, and measures nothing.
+    shown = attorney_client.get(DASHBOARD).context
+    assert (shown["median_time_to_reach_out"], shown["reached_out_measured"]) == (HOUR, 1)
+    assert shown["states"][1]["count"] == 3  # the counts follow at once
+    queued = DBTaskResult.objects.filter(task_path=TASK)
+    assert queued.count() == 1  # one refresh for the two changes
+
+    run_worker()
+
+    shown = attorney_client.get(DASHBOARD).context
+    assert shown["median_time_to_reach_out"] - 5 * HOUR < dt.timedelta(minutes=1)
+    assert shown["reached_out_measured"] == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_state(leads[0], Lead.State.PENDING, source="PAGE", actor=attorney)
+    assert queued.filter(status="READY").count() == 1

@@ -8,7 +8,6 @@ import pytest
 from django.apps import apps
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import models
@@ -18,7 +17,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from leads import services
-from leads.models import STATE_COUNTS_CACHE_KEY, Activity, Erasure, Lead, Note, Resubmission
+from leads.models import Activity, Erasure, Lead, Note, Resubmission
 from leads.tasks import read_cv
 
 from .factories import LeadFactory, UserFactory
@@ -289,7 +288,7 @@ def test_the_list_counts_forget_the_erased_lead(
     assert Lead.objects.cached_counts_by_state()[Lead.State.PENDING] == 2
     with django_capture_on_commit_callbacks(execute=True):
         services.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
-    assert cache.get(STATE_COUNTS_CACHE_KEY) is None
+    assert Lead.objects.cached_counts_by_state()[Lead.State.PENDING] == 1
     response = eraser_client.get(reverse("leads:lead_list"))
     assert {label: count for label, _, count, _ in response.context["tabs"]}["All"] == 1
 
