@@ -89,7 +89,13 @@ class LeadQuerySet(models.QuerySet):
 
     def stale(self):
         """Pending leads submitted more than STALE_LEAD_DAYS days ago: nobody has handled them."""
-        return self.filter(state=Lead.State.PENDING, created_at__lt=stale_cutoff())
+        return self.filter(_stale())
+
+    def count_stale(self):
+        """stale().count(), as a count of this query's leads that are stale: a search keeps
+        SQLite on its own indexes, where stale() draws it to the (state, created_at) one
+        and a search over a million leads took 1.6 s."""
+        return self.aggregate(n=models.Count("id", filter=_stale()))["n"]
 
     def counts_by_state(self):
         counts = dict(self.order_by().values_list("state").annotate(n=models.Count("id")))
@@ -123,6 +129,10 @@ SEARCH_KEYS = {
 }
 PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_has_resume_or_cv"}
 STATE_COUNTS_CACHE_KEY = "leads:counts-by-state"
+
+
+def _stale():
+    return Q(state=Lead.State.PENDING, created_at__lt=stale_cutoff())
 
 
 def state_count_key(state):

@@ -130,7 +130,7 @@ def lead_list(request):
     in_any_state = filters.leads_in_any_state()
     if filters.is_narrowed():
         counts = in_any_state.counts_by_state()
-        stale = in_any_state.stale().count()
+        stale = in_any_state.count_stale()
     else:  # from the cached counters, without counting a million leads (leads/dashboard.py)
         counts = Lead.objects.cached_counts_by_state()
         stale = stale_count(counts)

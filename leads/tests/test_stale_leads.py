@@ -79,3 +79,14 @@ def test_reaching_out_clears_the_flag(attorney_client, leads):
     attorney_client.post(reverse("leads:lead_mark_reached_out", args=[lead.pk]))
     page = attorney_client.get(lead.get_absolute_url()).content.decode()
     assert 'id="lead-attention"' not in page
+
+
+def test_the_needs_attention_tab_counts_the_searched_leads_only(attorney_client, leads):
+    LeadFactory(last_name="Stale", first_name="Other", created_at=days_ago(9))
+    assert Lead.objects.count_stale() == Lead.objects.stale().count() == 2
+
+    response = attorney_client.get(LIST, {"search": "stale"})
+    tabs = {label: count for label, _, count, _ in response.context["tabs"]}
+    assert tabs["Needs attention"] == 2
+    response = attorney_client.get(LIST, {"search": "fresh"})
+    assert {label: count for label, _, count, _ in response.context["tabs"]}["Needs attention"] == 0
