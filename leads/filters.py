@@ -165,6 +165,17 @@ class LeadFilter(django_filters.FilterSet):
             leads = self.filters[name].filter(leads, value)
         return leads
 
+    def total(self, counts):
+        """How many leads this query lists, from `counts` (counts_by_state() of
+        leads_in_any_state(): the cached counters when the query is not narrowed), or None when
+        it picks by attention too and only a COUNT can tell. Spares the database a second
+        COUNT(*) over what the counts already hold."""
+        chosen = self.form.cleaned_data
+        if chosen.get("attention") is not None:
+            return None
+        state = chosen.get("state")
+        return counts[state] if state else sum(counts.values())
+
     def is_narrowed(self):
         """Whether the query picks leads by more than their state (a search, an email, dates)."""
         return any(self._narrowing().values())

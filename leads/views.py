@@ -135,12 +135,11 @@ def lead_list(request):
         counts = Lead.objects.cached_counts_by_state()
         stale = stale_count(counts)
     paginator = Paginator(leads.defer("resume", "cv_text"), _page_size(request))
-    # The counts hold most totals: spare the database a second COUNT(*).
-    state, attention = chosen.get("state"), chosen.get("attention")
-    if attention is None:
-        paginator.count = counts[state] if state else sum(counts.values())
-    elif attention and not state:
-        paginator.count = stale
+    total = filters.total(counts)
+    if total is None and chosen.get("attention") and not chosen.get("state"):
+        total = stale  # the "Needs attention" tab
+    if total is not None:
+        paginator.count = total
     page = paginator.get_page(request.GET.get("page"))
     tabs = _state_tabs(request, chosen, counts, stale)
     ctx = {

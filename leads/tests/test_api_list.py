@@ -254,3 +254,21 @@ def test_the_query_count_does_not_grow_with_the_page_size(client, django_assert_
     # Token and user, the permission checks, the count, the page.
     with django_assert_max_num_queries(5):
         client.get(URL, {"page_size": 100}, headers=headers)
+
+
+@pytest.mark.parametrize("query", [{}, {"state": "PENDING"}, {"state": "REACHED_OUT"}])
+def test_a_list_picked_by_state_takes_its_total_from_the_counters(attorney_client, attorney, query):
+    LeadFactory.create_batch(2)
+    LeadFactory().mark_reached_out(by=attorney)
+    expected = Lead.objects.filter(**{k.lower(): v for k, v in query.items()}).count()
+    attorney_client.get("/get")  # the counters and the attorney's permissions, remembered
+    with CaptureQueriesContext(connection) as queries:
+        response = attorney_client.get("/get", query)
+    assert response.json()["count"] == expected
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_a_searched_list_is_counted(attorney_client):
+    LeadFactory(last_name="Okafor")
+    LeadFactory(last_name="Silva")
+    assert attorney_client.get("/get", {"search": "okafor"}).json()["count"] == 1
