@@ -59,7 +59,7 @@ def record_note(note, source):
 
 
 def record_state_change(lead, old_state, source, actor=None):
-    changes = {"State": [Lead.State(old_state).label, lead.get_state_display()]}
+    changes = {"State": [Lead.State(old_state).label, lead.state_label]}
     return _record(lead, Activity.Kind.STATE_CHANGED, source=source, actor=actor, changes=changes)
 
 

@@ -178,10 +178,16 @@ def _starts_with(lookup, prefix):
     )
 
 
+class LeadState(models.TextChoices):
+    """A lead's states (Lead.State): outside Lead so that its Meta builds the database's check
+    from them (lead_state_valid), whatever states there are."""
+
+    PENDING = "PENDING", "Pending"
+    REACHED_OUT = "REACHED_OUT", "Reached out"
+
+
 class Lead(models.Model):
-    class State(models.TextChoices):
-        PENDING = "PENDING", "Pending"
-        REACHED_OUT = "REACHED_OUT", "Reached out"
+    State = LeadState
 
     first_name = models.CharField(max_length=100, validators=[validate_no_control_characters])
     last_name = models.CharField(max_length=100, validators=[validate_no_control_characters])
@@ -292,7 +298,7 @@ class Lead(models.Model):
                 name="lead_names_not_blank",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["PENDING", "REACHED_OUT"]),
+                condition=Q(state__in=LeadState.values),
                 name="lead_state_valid",
             ),
         ]
@@ -365,7 +371,7 @@ class Lead(models.Model):
     @property
     def is_stale(self):
         """Pending for more than STALE_LEAD_DAYS days: needs attention."""
-        return self.state == self.State.PENDING and self.created_at < stale_cutoff()
+        return self.is_pending and self.created_at < stale_cutoff()
 
     def clean_fields(self, exclude=None):
         # Trim first, so that a whitespace-only name fails the "required" check like an empty one.
@@ -409,6 +415,14 @@ class Lead(models.Model):
                 errors.setdefault(target, []).append(item)
             raise ValidationError(errors) from None
 
+    @property
+    def is_pending(self):
+        return self.state == self.State.PENDING
+
+    @property
+    def state_label(self):
+        return self.get_state_display()
+
     # The state transitions. leads/services.py calls them (set_state()), recording the change in
     # the lead's history.
 
@@ -419,7 +433,7 @@ class Lead(models.Model):
         self.reached_out_by = by
         self.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
 
-    def mark_pending(self, by=None):
+    def mark_pending(self):
         """Put the lead back in the queue; the reached-out record is cleared."""
         self.state = self.State.PENDING
         self.reached_out_at = None

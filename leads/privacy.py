@@ -110,7 +110,7 @@ def person_data(lead):
                 for field in Lead._meta.concrete_fields
                 if field.name not in NOT_EXPORTED
             },
-            "state_label": lead.get_state_display(),
+            "state_label": lead.state_label,
         },
         "cv": (
             {
