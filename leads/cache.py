@@ -2,6 +2,7 @@ import base64
 import pickle
 
 from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router, transaction
 
 
@@ -34,4 +35,23 @@ class AtomicDatabaseCache(DatabaseCache):
             cursor.execute(
                 f"UPDATE {table} SET value = %s WHERE cache_key = %s", [pickled, made_key]
             )
+        return value
+
+
+class AtomicRedisCache(RedisCache):
+    """Django's Redis cache with an incr() that cannot bring back a key that is gone. Django's
+    checks that the key exists, then increments: a key that expired or was deleted in between
+    comes back holding only the delta, with no expiry (a count of leads stuck at 1). Here both
+    steps are one Lua script, which Redis runs atomically."""
+
+    INCR_IF_EXISTS = (
+        "if redis.call('EXISTS', KEYS[1]) == 1 then "
+        "return redis.call('INCRBY', KEYS[1], ARGV[1]) end"
+    )
+
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        value = self._cache.get_client(key, write=True).eval(self.INCR_IF_EXISTS, 1, key, delta)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
         return value

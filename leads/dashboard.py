@@ -23,8 +23,9 @@ from .models import Lead, stale_cutoff
 
 CHART_WEEKS = 12
 WEEK_CACHE_KEY = "leads:new-leads-in-week"
-# A past week is counted once, then kept while the chart shows it; changes adjust it.
-WEEK_CACHE_SECONDS = (CHART_WEEKS + 1) * 7 * 24 * 3600
+# A past week is counted once an hour, and changes adjust it meanwhile; counted again that often
+# so that a miscount (a change committed while it was counted) heals.
+WEEK_CACHE_SECONDS = 60 * 60
 MEDIAN_CACHE_KEY = "leads:median-time-to-reach-out"
 MEDIAN_REFRESH_QUEUED_KEY = "leads:median-time-to-reach-out-queued"
 # Below this many reached-out leads, sorting their durations takes some 20 ms on SQLite and the

@@ -104,8 +104,8 @@ class LeadQuerySet(models.QuerySet):
     def cached_counts_by_state(self):
         """counts_by_state() of all leads, from counters in the cache that every saved or
         deleted lead adjusts once committed (leads/signals.py), so that neither the list pages
-        nor the dashboard count a million rows per request. Counted only when the cache has lost
-        a counter (a flush, a new cache server), and stored without expiry."""
+        nor the dashboard count a million rows per request. Counted when the cache has lost a
+        counter, and every STATE_COUNTS_SECONDS in any case."""
         keys = {state: state_count_key(state) for state in Lead.State.values}
         cached = cache.get_many(keys.values())
         if len(cached) == len(keys):
@@ -116,7 +116,7 @@ class LeadQuerySet(models.QuerySet):
                 counts[state] = cached[key]
             else:
                 # add(), not set(): a counter that a change adjusted meanwhile is the newer one.
-                cache.add(key, counts[state], timeout=None)
+                cache.add(key, counts[state], STATE_COUNTS_SECONDS)
         return counts
 
 
@@ -129,6 +129,9 @@ SEARCH_KEYS = {
 }
 PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_has_resume_or_cv"}
 STATE_COUNTS_CACHE_KEY = "leads:counts-by-state"
+# The counters are counted again this often (a fraction of a second at a million leads), so that
+# a miscount heals: a change committed while a recount ran, a cache error at a commit.
+STATE_COUNTS_SECONDS = 10 * 60
 
 
 def _stale():

@@ -78,6 +78,11 @@ def _add(key, delta):
         cache.incr(key, delta)
     except ValueError:
         pass  # not cached: counted afresh when next read
+    except Exception:
+        # The cache failed: drop the counter rather than leave it wrong (if that fails too, its
+        # expiry heals it), then let the commit hook log the error.
+        cache.delete(key)
+        raise
 
 
 def _on_commit(callback):

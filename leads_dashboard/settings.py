@@ -123,11 +123,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # default keeps them in the database (no extra server); CACHE_URL picks Redis or Memcached.
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # Counters that a change adjusts must not come back from expiry: see leads/cache.py.
+        CACHES["default"]["BACKEND"] = "leads.cache.AtomicRedisCache"
 else:
     CACHES = {
         "default": {
             "BACKEND": "leads.cache.AtomicDatabaseCache",
             "LOCATION": "cache_entries",
+            # Django culls a third of the entries past 300, in key order, lead counters first:
+            # room for the rate-limit windows of many clients (a row each) keeps them.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 # Each worker's own memory: the permission sets of leads.backends.CachedPermissionsBackend.

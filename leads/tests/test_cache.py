@@ -2,11 +2,18 @@
 expiry, so that a rate-limit window keeps its length and a counter kept without expiry stays."""
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+
+from leads.cache import AtomicRedisCache
+from leads.models import Lead, state_count_key
+
+from .factories import LeadFactory
+from .throwaway_servers import throwaway_server_url
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +61,70 @@ def test_a_missing_or_expired_key_is_an_error():
         )
     with pytest.raises(ValueError):
         cache.incr("gone")
+
+
+def pending_count():
+    return Lead.objects.cached_counts_by_state()[Lead.State.PENDING]
+
+
+def test_the_counters_expire_so_that_a_miscount_heals():
+    LeadFactory()
+    pending_count()
+    expires = expiry(state_count_key(Lead.State.PENDING))
+    assert expires is not None and expires.replace(tzinfo=None) < dt.datetime(2100, 1, 1)
+
+
+def test_a_cache_error_at_a_commit_drops_the_counter(django_capture_on_commit_callbacks):
+    LeadFactory.create_batch(3)
+    assert pending_count() == 3
+    with mock.patch.object(cache, "incr", side_effect=ConnectionError("the cache blinked")):
+        with django_capture_on_commit_callbacks(execute=True):
+            LeadFactory()
+    assert pending_count() == 4  # counted again, not left at 3
+
+
+def test_many_rate_limit_windows_do_not_push_the_counters_out():
+    LeadFactory.create_batch(2)
+    pending_count()
+    for n in range(305):  # one window per client address, past Django's default 300 entries
+        cache.set(f"rl:{n:040x}", 1, 3600)
+    assert cache.get(state_count_key(Lead.State.PENDING)) == 2
+
+
+@pytest.fixture
+def redis_cache():
+    """The Redis cache that CACHE_URL=redis://... sets up (leads_dashboard/settings.py)."""
+    url = throwaway_server_url("TEST_REDIS_URL", "scripts/with-redis")
+    redis_cache = AtomicRedisCache(url, {"KEY_PREFIX": "test-cache"})
+    yield redis_cache
+    redis_cache.clear()
+
+
+def test_redis_adds_atomically_and_keeps_the_expiry(redis_cache):
+    redis_cache.set("counter", 5, timeout=600)
+    assert redis_cache.incr("counter", 3) == 8
+    assert redis_cache.decr("counter") == 7
+    assert redis_cache.get("counter") == 7
+    client = redis_cache._cache.get_client("counter")
+    assert 0 < client.ttl(redis_cache.make_and_validate_key("counter")) <= 600
+
+
+def test_redis_does_not_bring_back_a_counter_that_expires_meanwhile(redis_cache, monkeypatch):
+    redis_cache.set("counter", 5, timeout=600)
+    client = type(redis_cache._cache.get_client("counter"))
+    exists, run = client.exists, client.eval
+
+    def exists_then_expires(self, *keys):  # Django's incr(): the check, then the key expires
+        found = exists(self, *keys)
+        self.delete(*keys)
+        return found
+
+    def expires_then_runs(self, script, numkeys, *args):  # here: the key expires, then the script
+        self.delete(args[0])
+        return run(self, script, numkeys, *args)
+
+    monkeypatch.setattr(client, "exists", exists_then_expires)
+    monkeypatch.setattr(client, "eval", expires_then_runs)
+    with pytest.raises(ValueError):
+        redis_cache.incr("counter")
+    assert redis_cache.get("counter") is None  # not back as 1
