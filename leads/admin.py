@@ -199,8 +199,10 @@ class LeadAdmin(admin.ModelAdmin):
     def _set_state(self, request, queryset, state):
         changed = 0
         for lead in queryset.exclude(state=state):
-            services.set_state(lead, state, source=Activity.Source.ADMIN, actor=request.user)
-            changed += 1
+            before = services.set_state(
+                lead, state, source=Activity.Source.ADMIN, actor=request.user
+            )
+            changed += before is not None  # else erased meanwhile
         label = Lead.State(state).label.lower()
         self.message_user(request, f"{changed} lead(s) marked as {label}.", messages.SUCCESS)
 

@@ -2,6 +2,9 @@
 
 Documented for people in the README (section "The JSON API") and for machines at /api/schema/."""
 
+import logging
+
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
@@ -34,6 +37,14 @@ from .serializers import (
 )
 from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
 
+logger = logging.getLogger(__name__)
+
+
+class StorageUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "The file storage did not answer: nothing was stored. Try again in a minute."
+    default_code = "storage_unavailable"
+
 
 def api_exception_handler(exc, context):
     """Every 4xx of the API has one shape:
@@ -45,6 +56,9 @@ def api_exception_handler(exc, context):
         exc = RequestTooLarge()
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = exceptions.ParseError(str(exc))
+    elif isinstance(exc, BotoCoreError | ClientError):  # the CV bucket (CV_BUCKET)
+        logger.exception("The CV storage failed")
+        exc = StorageUnavailable()
 
     response = exception_handler(exc, context)
     if response is None:

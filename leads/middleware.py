@@ -1,3 +1,6 @@
+import logging
+
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
@@ -5,6 +8,8 @@ from django.db import connection
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.deprecation import MiddlewareMixin
+
+logger = logging.getLogger(__name__)
 
 
 class RejectNullCharactersMiddleware(MiddlewareMixin):
@@ -88,4 +93,16 @@ class RefuseOversizedBodiesMiddleware(MiddlewareMixin):
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             context = {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
             return render(request, "leads/upload_too_large.html", context, status=413)
+        return None
+
+
+class StorageUnavailableMiddleware(MiddlewareMixin):
+    """A CV bucket (CV_BUCKET) that does not answer, or refuses the app's keys, while a page
+    stores or reads a file: a 503 page saying that nothing was saved, not a 500. (Downloads
+    have their own page; the API its own 503 in leads/api.py.)"""
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, BotoCoreError | ClientError):
+            logger.exception("The CV storage failed")
+            return render(request, "leads/storage_unavailable.html", status=503)
         return None

@@ -40,7 +40,7 @@ def find_lead(email_or_id):
     """The lead with this id (digits) or this email address (in any spelling:
     leads/identity.py), or None."""
     value = (email_or_id or "").strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return Lead.objects.filter(pk=int(value)).first()
     return Lead.objects.filter(email_key=email_key(value)).first() if value else None
 

@@ -136,9 +136,11 @@ def change_lead(lead, *, source, actor=None, fields=None):
 def set_state(lead, state, *, source, actor):
     """Move `lead` to `state` (a Lead.State), recording who and when; nothing happens if it is
     in that state already (say, two attorneys pressed the same button at once). Returns the
-    state it was in."""
+    state it was in, or None if the lead is gone (erased since the caller read it)."""
     with transaction.atomic():
-        stored = Lead.objects.select_for_update().only("state").get(pk=lead.pk)
+        stored = Lead.objects.select_for_update().only("state").filter(pk=lead.pk).first()
+        if stored is None:
+            return None
         _change_state(lead, stored.state, state, source, actor)
     return stored.state
 

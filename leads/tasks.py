@@ -76,6 +76,10 @@ def _send_emails(lead, emails, key_suffix, site_url, context, attempt, retry):
             history.record_outcome(lead.pk, Activity.Kind.EMAIL_SENT, description, key=key)
     if not failures:
         return "Sent."
+    if not Lead.objects.filter(pk=lead.pk).exists():
+        # Erased while its emails were tried: no retry, and no error kept with this task (an
+        # SMTP error can name the address).
+        return "Not sent: the lead was deleted."
     errors = ", ".join(sorted({type(error).__name__ for error in failures.values()}))
     if retry():
         return f"Attempt {attempt}: {len(failures)} email(s) not sent ({errors}); queued again."

@@ -257,7 +257,11 @@ def lead_bulk(request):
     if request.POST.get("all") == "1":
         leads = filters.qs
     else:
-        ids = [int(pk) for pk in request.POST.getlist("lead") if pk.isdigit() and len(pk) < 12]
+        ids = [
+            int(pk)
+            for pk in request.POST.getlist("lead")
+            if pk.isascii() and pk.isdigit() and len(pk) < 12
+        ]
         leads = filters.qs.filter(pk__in=ids)
     action = request.POST.get("action")
     if action == "export":
@@ -275,23 +279,27 @@ def lead_bulk(request):
     else:
         state = BULK_STATES[action]
         label = Lead.State(state).label.lower()
-        changed = []
+        changed, gone = [], 0
         for lead in chosen:
             before = services.set_state(
                 lead, state, source=Activity.Source.PAGE, actor=request.user
             )
-            if before != state:
+            if before is None:  # erased meanwhile
+                gone += 1
+            elif before != state:
                 changed.append([lead.pk, before])
         request.session["bulk_undo"] = {
             "changes": changed,
             "label": label,
             "at": timezone.now().timestamp(),
         }
-        already = len(chosen) - len(changed)
+        already = len(chosen) - len(changed) - gone
         messages.success(
             request,
             f"{len(changed)} lead{pluralize(len(changed))} marked as {label}"
-            + (f" ({already} already were)." if already else "."),
+            + (f" ({already} already were)" if already else "")
+            + (f" ({gone} erased meanwhile)" if gone else "")
+            + ".",
         )
     return redirect(back)
 

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "leads.middleware.RefuseMalformedAdminSelectionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "leads.middleware.StorageUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "leads_dashboard.urls"

@@ -255,6 +255,24 @@ def test_a_bucket_that_does_not_answer_gives_a_page_saying_so(
     assert "The CV cannot be fetched right now" in response.content.decode()
 
 
+def test_a_bucket_that_does_not_answer_stores_nothing_and_says_so(
+    prospect, bucket, settings, monkeypatch
+):
+    make_unreachable(settings, monkeypatch)
+
+    page = submit(prospect, cv=pdf())
+    api = prospect.post(
+        "/create",
+        {"FIRST_NAME": "Ana", "LAST_NAME": "Lima", "EMAIL": "ana@example.com", "CV": pdf()},
+    )
+
+    assert page.status_code == 503
+    assert "Nothing was saved" in page.content.decode()
+    assert api.status_code == 503
+    assert api.json()["error"]["code"] == "storage_unavailable"
+    assert not Lead.objects.exists()
+
+
 def test_erasing_while_the_bucket_does_not_answer_still_erases(
     prospect,
     eraser_client,
@@ -402,6 +420,23 @@ def test_the_command_copies_the_local_cvs_into_the_bucket_once(tmp_path, bucket)
 
     assert second == "Copied 0 CV(s); 3 already there; 1 missing locally."
     assert {name: bucket.read(name) for name in files} == files
+
+
+def test_the_command_leaves_no_copy_of_a_person_erased_meanwhile(tmp_path, bucket, monkeypatch):
+    local = FileSystemStorage(location=tmp_path / "old-cvs")
+    local.save("cvs/2025/01/aaa.pdf", ContentFile(b"%PDF-1.4 a"))
+    lead = Lead.objects.create(**PROSPECT, cv="cvs/2025/01/aaa.pdf")
+    storage = Lead._meta.get_field("cv").storage
+    save = storage.save
+
+    def erased_during_the_copy(name, content, **kwargs):
+        Lead.objects.filter(pk=lead.pk).delete()  # whose deletion finds no object yet
+        return save(name, content, **kwargs)
+
+    monkeypatch.setattr(storage, "save", erased_during_the_copy)
+
+    assert copy_cvs("--from", str(local.location)).startswith("Copied 0 CV(s)")
+    assert bucket.keys() == []
 
 
 def test_the_command_refuses_to_copy_the_local_folder_onto_itself(settings):

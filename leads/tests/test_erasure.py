@@ -342,7 +342,7 @@ def test_the_command_erases_by_id_for_the_retention_reason(lead, capsys):
     assert Erasure.objects.get().reason == Erasure.Reason.RETENTION
 
 
-@pytest.mark.parametrize("value", ["nobody@example.com", "424242", "", "not an email"])
+@pytest.mark.parametrize("value", ["nobody@example.com", "424242", "", "not an email", "²"])
 def test_the_command_says_when_there_is_nothing_to_erase(lead, capsys, value):
     call_command("erase_lead", value)
     assert "Nothing to erase" in capsys.readouterr().out

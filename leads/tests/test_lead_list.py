@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
-from leads.models import Lead
+from leads import services
+from leads.models import Erasure, Lead
 
 from .factories import AttorneyFactory, LeadFactory
 from .test_lead_export import export, listed_emails
@@ -310,3 +311,27 @@ def test_bulk_refuses_nothing_ticked_or_an_unknown_action(attorney_client, leads
     response = attorney_client.post(BULK, data, follow=True)
     assert response.status_code in (200, 400)
     assert Lead.objects.filter(state="REACHED_OUT").count() == 10
+
+
+def test_bulk_passes_over_a_lead_erased_meanwhile(attorney_client, monkeypatch):
+    first, erased, last = LeadFactory.create_batch(3)
+    set_state = services.set_state
+
+    def erasing_one_first(lead, *args, **kwargs):
+        # The retention purge (cron) erases a ticked lead while the change runs.
+        services.erase_lead(erased.pk, actor=None, reason=Erasure.Reason.RETENTION)
+        return set_state(lead, *args, **kwargs)
+
+    monkeypatch.setattr(services, "set_state", erasing_one_first)
+    data = {"action": "reached_out", "lead": [first.pk, erased.pk, last.pk]}
+    response = attorney_client.post(BULK, data, follow=True)
+
+    assert response.status_code == 200
+    assert "2 leads marked as reached out (1 erased meanwhile)." in response.content.decode()
+    assert set(Lead.objects.values_list("state", flat=True)) == {"REACHED_OUT"}
+
+
+@pytest.mark.parametrize("tick", ["²", "١٢"])  # digits, but not ASCII ones
+def test_bulk_ignores_a_ticked_id_that_is_not_a_number(attorney_client, leads, tick):
+    response = attorney_client.post(BULK, {"action": "reached_out", "lead": [tick]})
+    assert response.status_code == 302

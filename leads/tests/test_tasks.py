@@ -24,8 +24,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bench.run import make_hostile_pdf  # the crafted PDF of the issue, as the bench sends it
-from leads import cv_text
-from leads.models import Activity, Lead
+from leads import cv_text, services
+from leads.models import Activity, Erasure, Lead
 
 from .test_cv_text import make_pdf
 from .throwaway_servers import throwaway_server_url
@@ -420,3 +420,22 @@ def test_a_failed_task_is_run_again_once_however_often_attorneys_ask(
     for _ in range(2):  # a double click
         attorney_client.post(changelist, {"action": "run_again", "_selected_action": failed})
     assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+def test_a_lead_erased_while_its_emails_fail_leaves_no_error_naming_it(
+    client, run_worker, monkeypatch, settings
+):
+    settings.TASK_MAX_ATTEMPTS = 1
+    client.post(INTAKE, form_data())
+    lead = Lead.objects.get()
+
+    def refused_while_erased(*args, **kwargs):
+        services.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
+        raise smtplib.SMTPRecipientsRefused({"amara0@example.com": (550, b"No such user")})
+
+    monkeypatch.setattr("leads.emails.send_mail", refused_while_erased)
+    run_worker()
+
+    [result] = DBTaskResult.objects.filter(task_path="leads.tasks.send_new_lead_emails")
+    assert result.status == "SUCCESSFUL"
+    assert "amara0@example.com" not in str(result.traceback) + str(result.return_value)

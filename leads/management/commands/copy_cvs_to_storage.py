@@ -57,7 +57,16 @@ class Command(BaseCommand):
                 storage.delete(name)
             with local.open(name, "rb") as file:
                 storage.save(name, file)
+            if not _still_held(name):
+                # Its person was erased during the copy (whose deletion found nothing yet): a
+                # CV must not outlive them.
+                storage.delete(name)
+                continue
             copied += 1
         self.stdout.write(
             f"Copied {copied} CV(s); {already_there} already there; {missing} missing locally."
         )
+
+
+def _still_held(name):
+    return Lead.objects.filter(cv=name).exists() or Resubmission.objects.filter(cv=name).exists()
