@@ -29,10 +29,10 @@ def cv_storage():
 
 
 def delete_cv_file_on_commit(storage, name):
-    transaction.on_commit(partial(delete_cv_file, storage, name))
+    transaction.on_commit(partial(_delete_cv_file, storage, name))
 
 
-def delete_cv_file(storage, name):
+def _delete_cv_file(storage, name):
     # The change is committed: a storage that fails now (a bucket that does not answer) must
     # not turn it into an error page. The log names the file for someone to delete by hand.
     try:
