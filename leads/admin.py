@@ -20,6 +20,7 @@ from .exports import csv_response
 from .forms import CVInput
 from .imports import ImportRefused, import_leads
 from .models import Activity, Erasure, Lead, Note, Resubmission
+from .states import MoveRefused
 from .templatetags.lead_times import when
 
 # The lookups the change list's filters and date hierarchy put in its address.
@@ -126,7 +127,8 @@ class LeadAdmin(admin.ModelAdmin):
     list_select_related = ["reached_out_by"]
     readonly_fields = ["created_at", "updated_at", "reached_out_at", "reached_out_by"]
     fields = ["first_name", "last_name", "email", "resume", "cv", "state", *readonly_fields]
-    actions = ["mark_reached_out", "mark_pending", "export_csv"]
+    # And "Mark selected leads as <state>", one per state: see get_actions().
+    actions = ["export_csv"]
     list_per_page = 50
     # CVs have no public URL: the widget does not link to the stored file (the lead's page in
     # the attorneys' pages has the permission-checked download).
@@ -184,27 +186,37 @@ class LeadAdmin(admin.ModelAdmin):
         for pk in queryset.values_list("pk", flat=True):
             services.erase_lead(pk, actor=request.user, reason=Erasure.Reason.ADMIN)
 
-    @admin.action(description="Mark selected leads as reached out", permissions=["change"])
-    def mark_reached_out(self, request, queryset):
-        self._set_state(request, queryset, Lead.State.REACHED_OUT)
-
-    @admin.action(description="Mark selected leads as pending", permissions=["change"])
-    def mark_pending(self, request, queryset):
-        self._set_state(request, queryset, Lead.State.PENDING)
-
     @admin.action(description="Export selected leads as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         return csv_response(queryset, f"leads-{timezone.localdate():%Y-%m-%d}.csv")
 
-    def _set_state(self, request, queryset, state):
-        changed = 0
+    def get_actions(self, request):
+        """The actions, with set_state() once per state: "Mark selected leads as <state>"."""
+        actions = super().get_actions(request)
+        if self.has_change_permission(request):
+            for state, label in Lead.State.choices:
+                name = f"mark_{state.lower()}"
+                action = functools.partial(type(self).set_state, state=state)
+                actions[name] = (action, name, f"Mark selected leads as {label.lower()}")
+        return actions
+
+    def set_state(self, request, queryset, state):
+        """Move the selected leads to `state`, each as states.MOVES allows."""
+        changed = refused = 0
         for lead in queryset.exclude(state=state):
-            before = services.set_state(
-                lead, state, source=Activity.Source.ADMIN, actor=request.user
-            )
+            try:
+                before = services.set_state(
+                    lead, state, source=Activity.Source.ADMIN, actor=request.user
+                )
+            except MoveRefused:
+                refused += 1
+                continue
             changed += before is not None  # else erased meanwhile
         label = Lead.State(state).label.lower()
         self.message_user(request, f"{changed} lead(s) marked as {label}.", messages.SUCCESS)
+        if refused:
+            message = f"{refused} lead(s) cannot be marked {label} from the state they are in."
+            self.message_user(request, message, messages.WARNING)
 
     def import_view(self, request):
         if not self.has_add_permission(request):

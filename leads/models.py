@@ -15,7 +15,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from . import states
 from .identity import email_key
+from .states import LeadState, MoveRefused, ReachOut
 from .validators import validate_cv, validate_no_control_characters
 
 logger = logging.getLogger(__name__)
@@ -181,14 +183,6 @@ def _starts_with(lookup, prefix):
     )
 
 
-class LeadState(models.TextChoices):
-    """A lead's states (Lead.State): outside Lead so that its Meta builds the database's check
-    from them (lead_state_valid), whatever states there are."""
-
-    PENDING = "PENDING", "Pending"
-    REACHED_OUT = "REACHED_OUT", "Reached out"
-
-
 class Lead(models.Model):
     State = LeadState
 
@@ -341,6 +335,7 @@ class Lead(models.Model):
             ):
                 raise DuplicateEmail() from None
             raise
+        self._stored_state = self.state
         if replaced_cv and replaced_cv != self.cv.name:
             # A CV is personal data: once replaced or removed, the old file goes too.
             delete_cv_file_on_commit(self.cv.storage, replaced_cv)
@@ -389,6 +384,10 @@ class Lead(models.Model):
         # The same rule as the lead_has_resume_or_cv constraint, checked here without a query.
         if not self.resume and not self.cv:
             raise ValidationError(RESUME_OR_CV_MESSAGE, code="resume_or_cv")
+        # A new lead starts pending and moves from there (services.create_lead()).
+        stored = LeadState.PENDING if self._state.adding else getattr(self, "_stored_state", None)
+        if stored and self.state != stored and states.move(stored, self.state) is None:
+            raise MoveRefused(stored, self.state)
 
     def get_constraints(self):
         # Field validation and clean() already check these rules before the constraints are
@@ -426,21 +425,37 @@ class Lead(models.Model):
     def state_label(self):
         return self.get_state_display()
 
-    # The state transitions. leads/services.py calls them (set_state()), recording the change in
-    # the lead's history.
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        lead = super().from_db(db, field_names, values)
+        # The state as stored (save() keeps it too), which clean() checks a change against.
+        lead._stored_state = lead.__dict__.get("state")
+        return lead
 
-    def mark_reached_out(self, by):
-        """Record that attorney `by` reached out to this prospect, now."""
-        self.state = self.State.REACHED_OUT
-        self.reached_out_at = timezone.now()
-        self.reached_out_by = by
-        self.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
+    def next_moves(self, user=None):
+        """The moves (states.Move) this lead can make from its state, by `user` if given."""
+        return [
+            move
+            for move in states.MOVES.get(self.state, ())
+            if user is None or user.has_perm(move.permission)
+        ]
 
-    def mark_pending(self):
-        """Put the lead back in the queue; the reached-out record is cleared."""
-        self.state = self.State.PENDING
-        self.reached_out_at = None
-        self.reached_out_by = None
+    def move_to(self, state, by=None):
+        """Move this lead from its state to `state` (see make_move())."""
+        move = states.move(self.state, state)
+        if move is None:
+            raise MoveRefused(self.state, state)
+        self.make_move(move, by)
+
+    def make_move(self, move, by=None):
+        """Make `move` (a states.Move) and save, recording that attorney `by` reached out now if
+        the move says so. leads/services.py calls this (set_state()), recording the move in the
+        lead's history."""
+        self.state = move.to
+        if move.reach_out == ReachOut.RECORD:
+            self.reached_out_at, self.reached_out_by = timezone.now(), by
+        elif move.reach_out == ReachOut.CLEAR:
+            self.reached_out_at, self.reached_out_by = None, None
         self.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
 
 

@@ -15,6 +15,7 @@ from rest_framework.settings import api_settings
 
 from . import services
 from .models import Activity, DuplicateEmail, Lead, Note
+from .states import MoveRefused
 from .validators import validate_no_control_characters
 
 # API field name -> Lead field. CV (an upload) and CV_URL (a link) are declared separately.
@@ -169,10 +170,10 @@ class LeadSerializer(serializers.ModelSerializer):
 
     def save(self, **kwargs):
         # The database constraint has the last word: a concurrent request may have taken the email
-        # between validate() and save().
+        # between validate() and save() (or moved the lead to a state it cannot leave that way).
         try:
             return super().save(**kwargs)
-        except DuplicateEmail as error:
+        except (DuplicateEmail, MoveRefused) as error:
             raise validation_error(with_api_names(error)) from None
 
     def create(self, validated_data):

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from . import history, privacy, tasks
+from . import history, privacy, states, tasks
 from .models import Activity, DuplicateEmail, Erasure, Lead, Resubmission
+from .states import MoveRefused
 
 # A prospect's own submission is confirmed to them and announced to the attorneys; a lead that
 # attorneys enter themselves (pages, admin, import) is not.
@@ -134,9 +135,11 @@ def change_lead(lead, *, source, actor=None, fields=None):
 
 
 def set_state(lead, state, *, source, actor):
-    """Move `lead` to `state` (a Lead.State), recording who and when; nothing happens if it is
-    in that state already (say, two attorneys pressed the same button at once). Returns the
-    state it was in, or None if the lead is gone (erased since the caller read it)."""
+    """Move `lead` to `state` (a Lead.State) as states.MOVES allows, recording it; nothing
+    happens if it is in that state already (say, two attorneys pressed the same button at once).
+    Returns the state it was in, or None if the lead is gone (erased since the caller read it).
+    Raises MoveRefused if the lead cannot move there from the state it is in, or not by
+    `actor`."""
     with transaction.atomic():
         stored = Lead.objects.select_for_update().only("state").filter(pk=lead.pk).first()
         if stored is None:
@@ -154,12 +157,16 @@ def add_note(note, *, source):
 
 
 def _change_state(lead, old_state, new_state, source, actor):
+    """Move `lead` from `old_state` to `new_state` as states.MOVES allows, by `actor`, and
+    record it. Raises MoveRefused (a ValidationError about the state) for a move that is not
+    there, or that the actor lacks the permission for."""
     if new_state == old_state:
         return
-    if new_state == Lead.State.REACHED_OUT:
-        lead.mark_reached_out(actor if actor is not None and actor.is_authenticated else None)
-    else:
-        lead.mark_pending()
+    user = actor if actor is not None and actor.is_authenticated else None
+    move = states.move(old_state, new_state)
+    if move is None or (user is not None and not user.has_perm(move.permission)):
+        raise MoveRefused(old_state, new_state)
+    lead.make_move(move, user)
     history.record_state_change(lead, old_state, source, actor)
 
 

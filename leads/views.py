@@ -1,4 +1,5 @@
 import logging
+from contextlib import suppress
 from pathlib import PurePath
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,12 +18,13 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import privacy, services
+from . import privacy, services, states
 from .dashboard import dashboard_stats, stale_count
 from .exports import csv_response
 from .filters import LeadFilter
 from .forms import EraseForm, IntakeForm, LeadForm, NoteForm
 from .models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
+from .states import MoveRefused
 from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
 
 logger = logging.getLogger(__name__)
@@ -154,6 +156,7 @@ def lead_list(request):
         "stale_cutoff": stale_cutoff(),
         "stale_days": settings.STALE_LEAD_DAYS,
         "bulk_undo": _recent_bulk_change(request),
+        "states": Lead.State.choices,
         # The bulk forms come back to this very list (filters, sort, page).
         "this_list": _query(request),
         # Each lead's page knows this list (filters, sort, page): see _list_neighbours().
@@ -240,7 +243,6 @@ def _query(request, **changes):
 # A bulk change of more leads than this is refused: narrow the list first. (Each lead's change
 # is its own transaction with its own history entry.)
 BULK_MAX = 500
-BULK_STATES = {"reached_out": Lead.State.REACHED_OUT, "pending": Lead.State.PENDING}
 # How long the list offers to undo the last bulk change.
 BULK_UNDO_SECONDS = 10 * 60
 
@@ -266,7 +268,7 @@ def lead_bulk(request):
     action = request.POST.get("action")
     if action == "export":
         return csv_response(leads, f"leads-{timezone.localdate():%Y-%m-%d}-selected.csv")
-    if action not in BULK_STATES:
+    if action not in Lead.State.values:
         messages.error(request, "Choose what to do with the ticked leads.")
         return redirect(back)
     if not request.user.has_perm("leads.change_lead"):
@@ -277,13 +279,17 @@ def lead_bulk(request):
     elif len(chosen) > BULK_MAX:
         messages.error(request, f"That is over {BULK_MAX} leads: narrow the list first.")
     else:
-        state = BULK_STATES[action]
+        state = action
         label = Lead.State(state).label.lower()
-        changed, gone = [], 0
+        changed, gone, refused = [], 0, 0
         for lead in chosen:
-            before = services.set_state(
-                lead, state, source=Activity.Source.PAGE, actor=request.user
-            )
+            try:
+                before = services.set_state(
+                    lead, state, source=Activity.Source.PAGE, actor=request.user
+                )
+            except MoveRefused:
+                refused += 1
+                continue
             if before is None:  # erased meanwhile
                 gone += 1
             elif before != state:
@@ -293,11 +299,12 @@ def lead_bulk(request):
             "label": label,
             "at": timezone.now().timestamp(),
         }
-        already = len(chosen) - len(changed) - gone
+        already = len(chosen) - len(changed) - gone - refused
         messages.success(
             request,
             f"{len(changed)} lead{pluralize(len(changed))} marked as {label}"
             + (f" ({already} already were)" if already else "")
+            + (f" ({refused} cannot be, from the state they are in)" if refused else "")
             + (f" ({gone} erased meanwhile)" if gone else "")
             + ".",
         )
@@ -316,9 +323,10 @@ def lead_bulk_undo(request):
         leads = Lead.objects.in_bulk([pk for pk, _ in undo["changes"]])
         for pk, state in undo["changes"]:
             if pk in leads:
-                services.set_state(
-                    leads[pk], state, source=Activity.Source.PAGE, actor=request.user
-                )
+                with suppress(MoveRefused):  # changed since to a state it cannot leave that way
+                    services.set_state(
+                        leads[pk], state, source=Activity.Source.PAGE, actor=request.user
+                    )
         count = len(undo["changes"])
         messages.success(request, f"Undone: {count} lead{pluralize(count)} back as before.")
     return redirect(reverse("leads:lead_list") + _query(request))
@@ -352,6 +360,7 @@ def _detail_context(request, lead, note_form):
     previous, following = _list_neighbours(request, lead)
     return {
         "lead": lead,
+        "moves": lead.next_moves(request.user),
         "note_form": note_form,
         "notes": lead.notes.select_related("author"),
         "activities": lead.activities.select_related("actor"),
@@ -431,7 +440,7 @@ def _lead_form_page(request, form, save, done, lead=None):
     if request.method == "POST" and form.is_valid():
         try:
             saved = save(form.save(commit=False), source=Activity.Source.PAGE, actor=request.user)
-        except DuplicateEmail as error:
+        except (DuplicateEmail, MoveRefused) as error:  # lost a race with another change
             form.add_error(None, error)
         else:
             messages.success(request, done.format(name=saved.full_name))
@@ -439,22 +448,25 @@ def _lead_form_page(request, form, save, done, lead=None):
     return render(request, "leads/lead_form.html", {"form": form, "lead": lead})
 
 
-def _state_change_view(state, message):
-    @require_POST
-    @attorney_required("leads.change_lead")
-    def view(request, pk):
-        lead = _get_lead_or_404(pk)
-        services.set_state(lead, state, source=Activity.Source.PAGE, actor=request.user)
-        messages.success(request, message.format(name=lead.full_name))
+@require_POST
+@attorney_required("leads.change_lead")
+def lead_set_state(request, pk):
+    """Move the lead to the state its page's button asks for (see states.MOVES)."""
+    lead = _get_lead_or_404(pk)
+    state = request.POST.get("state")
+    if state not in Lead.State.values:
+        messages.error(request, "Choose a state to move the lead to.")
         return redirect(lead.get_absolute_url() + _query(request))
-
-    return view
-
-
-lead_mark_reached_out = _state_change_view(
-    Lead.State.REACHED_OUT, "{name} is marked as reached out."
-)
-lead_mark_pending = _state_change_view(Lead.State.PENDING, "{name} is back to pending.")
+    try:
+        before = services.set_state(lead, state, source=Activity.Source.PAGE, actor=request.user)
+    except MoveRefused as refused:
+        messages.error(request, refused.messages[0])
+    else:
+        move = states.move(before, state)
+        label = Lead.State(state).label.lower()
+        message = move.done if move else f"{{name}} is {label} already."
+        messages.success(request, message.format(name=lead.full_name))
+    return redirect(lead.get_absolute_url() + _query(request))
 
 
 @require_safe

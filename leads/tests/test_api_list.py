@@ -151,7 +151,7 @@ def test_a_page_past_the_end_is_a_404(attorney_client, lead):
 def test_it_filters_by_state(attorney_client, attorney):
     pending = LeadFactory()
     reached = LeadFactory()
-    reached.mark_reached_out(attorney)
+    reached.move_to(Lead.State.REACHED_OUT, by=attorney)
     assert emails(attorney_client.get(URL, {"state": "PENDING"})) == [pending.email]
     assert emails(attorney_client.get(URL, {"state": "REACHED_OUT"})) == [reached.email]
 
@@ -241,7 +241,7 @@ def test_the_query_count_does_not_grow_with_the_page_size(client, django_assert_
     LeadFactory.create_batch(60)
     LeadFactory(cv="cvs/2026/01/some.pdf")
     for lead in Lead.objects.all()[:20]:
-        lead.mark_reached_out(attorney)
+        lead.move_to(Lead.State.REACHED_OUT, by=attorney)
 
     client.get(URL, headers=headers)  # the first request also loads the permission set
     counts = []
@@ -259,7 +259,7 @@ def test_the_query_count_does_not_grow_with_the_page_size(client, django_assert_
 @pytest.mark.parametrize("query", [{}, {"state": "PENDING"}, {"state": "REACHED_OUT"}])
 def test_a_list_picked_by_state_takes_its_total_from_the_counters(attorney_client, attorney, query):
     LeadFactory.create_batch(2)
-    LeadFactory().mark_reached_out(by=attorney)
+    LeadFactory().move_to(Lead.State.REACHED_OUT, by=attorney)
     expected = Lead.objects.filter(**{k.lower(): v for k, v in query.items()}).count()
     attorney_client.get("/get")  # the counters and the attorney's permissions, remembered
     with CaptureQueriesContext(connection) as queries:

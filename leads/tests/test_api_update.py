@@ -102,7 +102,7 @@ def test_put_can_reach_out_too(client, attorney, lead):
 
 
 def test_the_same_state_again_keeps_the_record(attorney_client, attorney, lead):
-    lead.mark_reached_out(attorney)
+    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
     reached_out_at = lead.reached_out_at
     patch(attorney_client, lead, {"STATE": "REACHED_OUT", "FIRST_NAME": "Ada"})
     lead.refresh_from_db()
@@ -224,7 +224,7 @@ def test_a_token_needs_no_csrf_token(attorney, lead):
 
 def test_a_patch_does_not_undo_a_concurrent_state_change(attorney, lead):
     stale = Lead.objects.get(pk=lead.pk)
-    lead.mark_reached_out(attorney)  # another attorney, meanwhile
+    lead.move_to(Lead.State.REACHED_OUT, by=attorney)  # another attorney, meanwhile
     view = LeadUpdateView()
     serializer = LeadSerializer(
         stale,

@@ -372,7 +372,7 @@ def test_a_nul_character_in_a_query_parameter_is_never_a_500(attorney_client, ex
         ("get", "leads:lead_detail", HUGE_ID),
         ("post", "leads:lead_edit", HUGE_ID),
         ("get", "leads:lead_cv", HUGE_ID),
-        ("post", "leads:lead_mark_reached_out", HUGE_ID),
+        ("post", "leads:lead_set_state", HUGE_ID),
     ],
 )
 def test_a_page_for_a_malformed_or_unknown_id_is_a_404(
@@ -395,10 +395,9 @@ def test_the_admin_sends_a_malformed_or_unknown_id_back_to_its_index(
     assert response.url == reverse("admin:index")
 
 
-@pytest.mark.parametrize("route", ["leads:lead_mark_reached_out", "leads:lead_mark_pending"])
-def test_the_state_buttons_refuse_a_get(attorney_client, existing, route):
+def test_the_state_buttons_refuse_a_get(attorney_client, existing):
     with nothing_changes():
-        response = attorney_client.get(reverse(route, args=[existing.pk]))
+        response = attorney_client.get(reverse("leads:lead_set_state", args=[existing.pk]))
     assert response.status_code == 405
     assert response["Allow"] == "POST"
 

@@ -162,7 +162,7 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
         submitted = now - datetime.timedelta(days=(n * 37) % 80, hours=n)
         earlier = LeadFactory(first_name="Sample", last_name=f"Prospect{n}", created_at=submitted)
         if n % 3:
-            earlier.mark_reached_out(by=attorney)
+            earlier.move_to(Lead.State.REACHED_OUT, by=attorney)
             Lead.objects.filter(pk=earlier.pk).update(
                 reached_out_at=submitted + datetime.timedelta(hours=4 + n % 30)
             )

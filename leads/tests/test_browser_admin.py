@@ -45,7 +45,8 @@ def back_office(settings):
     long_ago = timezone.now() - datetime.timedelta(days=10)
     stale = [LeadFactory(created_at=long_ago - datetime.timedelta(hours=n)) for n in range(5)]
     for n in range(4):  # as old, but handled: not stale
-        LeadFactory(created_at=long_ago - datetime.timedelta(hours=n)).mark_reached_out(by=attorney)
+        handled = LeadFactory(created_at=long_ago - datetime.timedelta(hours=n))
+        handled.move_to(Lead.State.REACHED_OUT, by=attorney)
     LeadFactory.create_batch(24)
 
     submitted = LeadFactory.build(first_name="Amara", last_name="Okafor", email="amara@example.com")

@@ -44,7 +44,7 @@ def make_leads(attorney):
             created_at=now - datetime.timedelta(days=n // 4, hours=n),
         )
         if n % 3 == 0:
-            lead.mark_reached_out(by=attorney)
+            lead.move_to(Lead.State.REACHED_OUT, by=attorney)
 
 
 def assert_fits_and_accessible(page, what):  # noqa: F811

@@ -44,7 +44,7 @@ def test_it_streams_every_column(attorney):
         created_at=moment,
         cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"),
     )
-    lead.mark_reached_out(by=attorney)
+    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
     pending = LeadFactory(email="pending@example.com")
 
     response = csv_response(Lead.objects.order_by("pk"), "leads-2025-03-01.csv")
@@ -88,7 +88,7 @@ def test_it_reads_the_leads_in_one_query_however_many_have_an_attorney(
     attorney, django_assert_num_queries
 ):
     for lead in LeadFactory.create_batch(5):
-        lead.mark_reached_out(by=attorney)
+        lead.move_to(Lead.State.REACHED_OUT, by=attorney)
     response = csv_response(Lead.objects.all(), "leads.csv")
     with django_assert_num_queries(1):
         rows = read_csv(response)

@@ -148,11 +148,11 @@ def test_median_time_to_reach_out_follows_state_changes(
 
     lead = LeadFactory(created_at=timezone.now() - 5 * HOUR)
     with django_capture_on_commit_callbacks(execute=True):
-        lead.mark_reached_out(by=attorney)
+        lead.move_to(Lead.State.REACHED_OUT, by=attorney)
     assert median_time_to_reach_out() == {"duration": 3 * HOUR, "count": 3}
 
     with django_capture_on_commit_callbacks(execute=True):
-        lead.mark_pending()
+        lead.move_to(Lead.State.PENDING)
     assert median_time_to_reach_out() == {"duration": 2 * HOUR, "count": 2}
 
 
@@ -303,7 +303,7 @@ def test_the_numbers_are_cached_until_a_lead_changes(
 
     # Forgotten once the change commits.
     with django_capture_on_commit_callbacks(execute=True):
-        lead.mark_reached_out(by=attorney)
+        lead.move_to(Lead.State.REACHED_OUT, by=attorney)
     response = attorney_client.get(DASHBOARD)
     assert response.context["stale_count"] == 0
     assert response.context["reached_out_measured"] == 1
@@ -343,7 +343,9 @@ def test_the_counts_follow_each_change_at_once(
     }
 
     with django_capture_on_commit_callbacks(execute=True):
-        attorney_client.post(reverse("leads:lead_mark_reached_out", args=[new.pk]))
+        attorney_client.post(
+            reverse("leads:lead_set_state", args=[new.pk]), {"state": "REACHED_OUT"}
+        )
     counts = _shown_counts(attorney_client)
     assert counts["dashboard"] == {
         "PENDING": 1,
@@ -354,7 +356,7 @@ def test_the_counts_follow_each_change_at_once(
     assert (counts["list"]["Pending"], counts["list"]["Reached out"]) == (1, 1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        attorney_client.post(reverse("leads:lead_mark_pending", args=[new.pk]))
+        attorney_client.post(reverse("leads:lead_set_state", args=[new.pk]), {"state": "PENDING"})
     assert _shown_counts(attorney_client)["dashboard"]["PENDING"] == 2
 
     with django_capture_on_commit_callbacks(execute=True):

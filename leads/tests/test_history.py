@@ -117,7 +117,7 @@ def test_a_new_cv_is_recorded_as_a_change(attorney_client, lead):
 
 def test_state_changes_record_who_and_from_where(attorney_client, attorney, client):
     lead = LeadFactory()
-    attorney_client.post(reverse("leads:lead_mark_reached_out", args=[lead.pk]))
+    attorney_client.post(reverse("leads:lead_set_state", args=[lead.pk]), {"state": "REACHED_OUT"})
     token = Token.objects.create(user=attorney)
     client.patch(
         f"/update/{lead.pk}",

@@ -75,7 +75,7 @@ def test_it_exports_exactly_the_filtered_list(attorney_client, leads, params):
 
 def test_it_exports_every_column(attorney_client, attorney):
     lead = LeadFactory(first_name="Zoë", last_name="Ørsted", resume="Line one\nLine two")
-    lead.mark_reached_out(by=attorney)
+    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
     (row,) = export(attorney_client)
     assert row == {
         "lead_id": str(lead.pk),

@@ -35,7 +35,7 @@ def leads(attorney):
             created_at=now - datetime.timedelta(days=n),
         )
         if n % 3 == 0:
-            lead.mark_reached_out(by=attorney)
+            lead.move_to(Lead.State.REACHED_OUT, by=attorney)
         made.append(lead)
     return made
 
@@ -126,7 +126,8 @@ def test_a_lead_page_knows_its_list(attorney_client, leads):
 
     # Its buttons keep the list too.
     response = attorney_client.post(
-        reverse("leads:lead_mark_reached_out", args=[ordered[1].pk]) + "?" + urlencode(query)
+        reverse("leads:lead_set_state", args=[ordered[1].pk]) + "?" + urlencode(query),
+        {"state": "REACHED_OUT"},
     )
     assert response["Location"] == f"{ordered[1].get_absolute_url()}?{urlencode(query)}"
 
@@ -231,7 +232,7 @@ def test_bulk_marks_the_ticked_leads_each_with_its_history(attorney_client, atto
     query = {"state": "PENDING", "page": 1}
     response = attorney_client.post(
         f"{BULK}?{urlencode(query)}",
-        {"action": "reached_out", "lead": [lead.pk for lead in pending]},
+        {"action": "REACHED_OUT", "lead": [lead.pk for lead in pending]},
         follow=True,
     )
 
@@ -261,7 +262,7 @@ def test_bulk_can_take_every_lead_the_list_matches(attorney_client, leads):
         Lead.objects.filter(first_name="Maria", state="PENDING").values_list("pk", flat=True)
     )
     response = attorney_client.post(
-        f"{BULK}?{urlencode(query)}", {"action": "reached_out", "all": "1"}
+        f"{BULK}?{urlencode(query)}", {"action": "REACHED_OUT", "all": "1"}
     )
 
     assert response.status_code == 302
@@ -293,19 +294,19 @@ def test_bulk_changes_need_the_change_permission_and_csrf(client, attorney, lead
     reader.user_permissions.add(Permission.objects.get(codename="view_lead"))
     client.force_login(reader)
     lead = leads[1]
-    assert client.post(BULK, {"action": "pending", "lead": [lead.pk]}).status_code == 403
+    assert client.post(BULK, {"action": "PENDING", "lead": [lead.pk]}).status_code == 403
     # Reading is enough to download the selection.
     assert client.post(BULK, {"action": "export", "lead": [lead.pk]}).status_code == 200
 
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(attorney)
-    assert strict.post(BULK, {"action": "reached_out", "lead": [lead.pk]}).status_code == 403
+    assert strict.post(BULK, {"action": "REACHED_OUT", "lead": [lead.pk]}).status_code == 403
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING
 
 
 @pytest.mark.parametrize(
-    "data", [{"action": "reached_out"}, {"action": "delete", "lead": ["1"]}, {"lead": ["x"]}]
+    "data", [{"action": "REACHED_OUT"}, {"action": "delete", "lead": ["1"]}, {"lead": ["x"]}]
 )
 def test_bulk_refuses_nothing_ticked_or_an_unknown_action(attorney_client, leads, data):
     response = attorney_client.post(BULK, data, follow=True)
@@ -323,7 +324,7 @@ def test_bulk_passes_over_a_lead_erased_meanwhile(attorney_client, monkeypatch):
         return set_state(lead, *args, **kwargs)
 
     monkeypatch.setattr(services, "set_state", erasing_one_first)
-    data = {"action": "reached_out", "lead": [first.pk, erased.pk, last.pk]}
+    data = {"action": "REACHED_OUT", "lead": [first.pk, erased.pk, last.pk]}
     response = attorney_client.post(BULK, data, follow=True)
 
     assert response.status_code == 200
@@ -333,5 +334,5 @@ def test_bulk_passes_over_a_lead_erased_meanwhile(attorney_client, monkeypatch):
 
 @pytest.mark.parametrize("tick", ["²", "١٢"])  # digits, but not ASCII ones
 def test_bulk_ignores_a_ticked_id_that_is_not_a_number(attorney_client, leads, tick):
-    response = attorney_client.post(BULK, {"action": "reached_out", "lead": [tick]})
+    response = attorney_client.post(BULK, {"action": "REACHED_OUT", "lead": [tick]})
     assert response.status_code == 302

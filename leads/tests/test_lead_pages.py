@@ -26,8 +26,7 @@ def detail(lead):
         ("leads:lead_detail", "get"),
         ("leads:lead_edit", "get"),
         ("leads:lead_cv", "get"),
-        ("leads:lead_mark_reached_out", "post"),
-        ("leads:lead_mark_pending", "post"),
+        ("leads:lead_set_state", "post"),
     ],
 )
 def test_attorney_pages_require_login_and_attorney(client, outsider, lead, name, method):
@@ -36,12 +35,13 @@ def test_attorney_pages_require_login_and_attorney(client, outsider, lead, name,
         if name in ("leads:lead_list", "leads:lead_create")
         else reverse(name, args=[lead.pk])
     )
-    response = getattr(client, method)(url)
+    data = {"state": "REACHED_OUT"} if method == "post" else None
+    response = getattr(client, method)(url, data)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
     client.force_login(outsider)
-    response = getattr(client, method)(url)
+    response = getattr(client, method)(url, data)
     assert response.status_code == 403
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING
@@ -63,7 +63,7 @@ def test_list_counts_follow_new_leads_and_state_changes(
         lead = LeadFactory()
     assert tab_counts(attorney_client.get(LIST))["All"] == 2
     with django_capture_on_commit_callbacks(execute=True):
-        lead.mark_reached_out(by=attorney)
+        lead.move_to(Lead.State.REACHED_OUT, by=attorney)
     counts = tab_counts(attorney_client.get(LIST))
     assert (counts["Pending"], counts["Reached out"]) == (1, 1)
     with django_capture_on_commit_callbacks(execute=True):
@@ -73,7 +73,7 @@ def test_list_counts_follow_new_leads_and_state_changes(
 
 def test_list_shows_leads_and_counts(attorney_client):
     LeadFactory(first_name="Ana", last_name="Silva")
-    LeadFactory().mark_reached_out(by=AttorneyFactory())
+    LeadFactory().move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
     response = attorney_client.get(LIST)
     assert response.status_code == 200
     html = response.content.decode()
@@ -99,7 +99,7 @@ def test_list_search_by_name_and_email(attorney_client):
 def test_list_filter_by_state(attorney_client):
     pending = LeadFactory()
     done = LeadFactory()
-    done.mark_reached_out(by=AttorneyFactory())
+    done.move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
     assert list(attorney_client.get(LIST, {"state": "PENDING"}).context["page"]) == [pending]
     assert list(attorney_client.get(LIST, {"state": "REACHED_OUT"}).context["page"]) == [done]
     assert len(attorney_client.get(LIST, {"state": "bogus"}).context["page"]) == 2
@@ -133,7 +133,7 @@ def test_list_query_count_does_not_grow_with_page_size(
     attorney_client, django_assert_max_num_queries
 ):
     for lead in LeadFactory.create_batch(100):
-        lead.mark_reached_out(by=AttorneyFactory())
+        lead.move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
     attorney_client.get(LIST, {"page_size": 100})  # fills the cached counts, keeps the size
     # The session, the attorney and their permissions, the "needs attention" count, the page.
     with django_assert_max_num_queries(7):
@@ -172,7 +172,7 @@ def test_detail_unknown_lead_is_404(attorney_client):
 
 def test_mark_reached_out_records_who_and_when(attorney_client, attorney, lead):
     response = attorney_client.post(
-        reverse("leads:lead_mark_reached_out", args=[lead.pk]), follow=True
+        reverse("leads:lead_set_state", args=[lead.pk]), {"state": "REACHED_OUT"}, follow=True
     )
     assert response.status_code == 200
     assert "is marked as reached out" in response.content.decode()
@@ -183,15 +183,15 @@ def test_mark_reached_out_records_who_and_when(attorney_client, attorney, lead):
 
 
 def test_mark_pending_again(attorney_client, attorney, lead):
-    lead.mark_reached_out(by=attorney)
-    attorney_client.post(reverse("leads:lead_mark_pending", args=[lead.pk]))
+    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+    attorney_client.post(reverse("leads:lead_set_state", args=[lead.pk]), {"state": "PENDING"})
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING
     assert lead.reached_out_at is None
 
 
 def test_mark_requires_post(attorney_client, lead):
-    response = attorney_client.get(reverse("leads:lead_mark_reached_out", args=[lead.pk]))
+    response = attorney_client.get(reverse("leads:lead_set_state", args=[lead.pk]))
     assert response.status_code == 405
 
 

@@ -78,20 +78,20 @@ def test_database_refuses_unknown_state():
         Lead.objects.bulk_create([LeadFactory.build(state="LOST")])
 
 
-def test_mark_reached_out_records_who_and_when():
+def test_moving_to_reached_out_records_who_and_when():
     lead = LeadFactory()
     attorney = AttorneyFactory()
-    lead.mark_reached_out(by=attorney)
+    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
     lead.refresh_from_db()
     assert lead.state == Lead.State.REACHED_OUT
     assert lead.reached_out_by == attorney
     assert lead.reached_out_at is not None
 
 
-def test_mark_pending_clears_the_record():
+def test_moving_back_to_pending_clears_the_record():
     lead = LeadFactory()
-    lead.mark_reached_out(by=AttorneyFactory())
-    lead.mark_pending()
+    lead.move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
+    lead.move_to(Lead.State.PENDING)
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING
     assert lead.reached_out_at is None
@@ -101,7 +101,7 @@ def test_mark_pending_clears_the_record():
 def test_set_state_to_same_state_keeps_the_original_record():
     lead = LeadFactory()
     first = AttorneyFactory()
-    lead.mark_reached_out(by=first)
+    lead.move_to(Lead.State.REACHED_OUT, by=first)
     reached_at = lead.reached_out_at
     services.set_state(
         lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()

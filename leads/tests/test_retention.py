@@ -31,7 +31,7 @@ def leads(db):
     at_limit = LeadFactory(created_at=LIMIT)
     recent = LeadFactory(created_at=NOW - datetime.timedelta(days=1))
     reached_out = LeadFactory(created_at=LIMIT - datetime.timedelta(days=100))
-    reached_out.mark_reached_out(by=AttorneyFactory())
+    reached_out.move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
     return {"old": old, "at_limit": at_limit, "recent": recent, "reached_out": reached_out}
 
 

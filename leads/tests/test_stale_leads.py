@@ -76,7 +76,7 @@ def test_the_detail_page_flags_a_stale_lead(attorney_client, leads):
 
 def test_reaching_out_clears_the_flag(attorney_client, leads):
     lead = leads["stale"]
-    attorney_client.post(reverse("leads:lead_mark_reached_out", args=[lead.pk]))
+    attorney_client.post(reverse("leads:lead_set_state", args=[lead.pk]), {"state": "REACHED_OUT"})
     page = attorney_client.get(lead.get_absolute_url()).content.decode()
     assert 'id="lead-attention"' not in page
 

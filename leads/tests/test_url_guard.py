@@ -365,7 +365,7 @@ def test_the_walk_sees_the_pages_the_api_and_the_admin():
         "leads/",
         "leads/<int:pk>/",
         "leads/<int:pk>/cv/",
-        "leads/<int:pk>/reached-out/",
+        "leads/<int:pk>/state/",
         "leads/<int:pk>/erase/",
         "leads/<int:pk>/export.json",
         "get",

@@ -1,0 +1,75 @@
+"""A lead's states and the moves between them: the one place that says which states there are,
+who may move a lead from which state to which, and what each move records.
+
+The lead's page offers a button per move (Lead.next_moves()), the list's bulk actions, the admin's
+"Change state" action and the API accept any state a lead may move to, and services.set_state()
+makes the move. A new state is a member of LeadState, its moves here, and a migration (the
+database's lead_state_valid check is built from LeadState.values)."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class LeadState(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    REACHED_OUT = "REACHED_OUT", "Reached out"
+
+
+class ReachOut(models.TextChoices):
+    """What a move does with the lead's record of who reached out and when."""
+
+    RECORD = "RECORD", "records who and when (now)"
+    CLEAR = "CLEAR", "clears who and when"
+    KEEP = "KEEP", "keeps who and when"
+
+
+@dataclass(frozen=True)
+class Move:
+    """A move to the state `to`: `action` is what its button (and bulk action) says, `done` the
+    message once made (with {name}), `permission` who may make it, `reach_out` what it does with
+    the reached-out record. Every move is recorded in the lead's history."""
+
+    to: str
+    action: str
+    done: str
+    reach_out: ReachOut
+    permission: str = "leads.change_lead"
+
+    @property
+    def records_reach_out(self):
+        return self.reach_out == ReachOut.RECORD
+
+
+# From each state, the moves an attorney may make.
+MOVES = {
+    LeadState.PENDING: [
+        Move(
+            LeadState.REACHED_OUT,
+            "Mark reached out",
+            "{name} is marked as reached out.",
+            ReachOut.RECORD,
+        ),
+    ],
+    LeadState.REACHED_OUT: [
+        Move(LeadState.PENDING, "Mark pending again", "{name} is back to pending.", ReachOut.CLEAR),
+    ],
+}
+
+
+def move(from_state, to_state):
+    """The move from `from_state` to `to_state`, or None if a lead cannot move that way."""
+    return next((m for m in MOVES.get(from_state, ()) if m.to == to_state), None)
+
+
+class MoveRefused(ValidationError):
+    """A lead cannot move from `from_state` to `to_state`, or not by this user: an error about
+    the lead's state, which forms and the API show as such."""
+
+    def __init__(self, from_state, to_state):
+        message = (
+            f"A lead that is {LeadState(from_state).label.lower()} cannot be marked "
+            f"{LeadState(to_state).label.lower()}."
+        )
+        super().__init__({"state": ValidationError(message, code="state_move_refused")})
