@@ -75,8 +75,8 @@ def run(runs):
     from rest_framework.authtoken.models import Token
 
     from leads import services
+    from leads.counts import forget_cached_counts
     from leads.models import Activity, Lead
-    from leads.signals import forget_cached_counts
 
     attorney, _ = User.objects.get_or_create(
         username="bench-million", defaults={"email": "bench-million@firm.example"}

@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from . import services
 from .exports import csv_response
 from .forms import CVInput
-from .imports import ImportRefused, import_leads
+from .imports import IMPORTED_FIELDS, REQUIRED_COLUMNS, ImportRefused, import_leads
 from .models import Activity, Erasure, Lead, Note, Resubmission
 from .states import MoveRefused
 from .templatetags.lead_times import when
@@ -83,7 +83,7 @@ class ResubmissionInline(ReadOnlyInline):
     model = Resubmission
     verbose_name_plural = "sent again by the prospect"
     # The CV is downloaded from the lead's page (permission-checked), never linked from here.
-    fields = ["created_at", "first_name", "last_name", "email", "resume", "has_cv"]
+    fields = ["created_at", *(field.name for field in Lead.person_fields(files=False)), "has_cv"]
     readonly_fields = fields
 
     @admin.display(description="CV", boolean=True)
@@ -126,7 +126,7 @@ class LeadAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["reached_out_by"]
     readonly_fields = ["created_at", "updated_at", "reached_out_at", "reached_out_by"]
-    fields = ["first_name", "last_name", "email", "resume", "cv", "state", *readonly_fields]
+    fields = [*Lead.PERSON_FIELDS, "state", *readonly_fields]
     # And "Mark selected leads as <state>", one per state: see get_actions().
     actions = ["export_csv"]
     list_per_page = 50
@@ -243,6 +243,8 @@ class LeadAdmin(admin.ModelAdmin):
             "form": form,
             "report": report,
             "max_rows": f"{IMPORT_PAGE_MAX_ROWS:,}",
+            "required_columns": REQUIRED_COLUMNS,
+            "optional_columns": [name for name in IMPORTED_FIELDS if name not in REQUIRED_COLUMNS],
             # Larger bodies are refused by leads.middleware.RefuseOversizedBodiesMiddleware.
             "max_size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         }

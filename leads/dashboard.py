@@ -2,7 +2,7 @@
 back, and how many leads arrive each week.
 
 However many leads there are, the page counts only the recent ones: the counts per state are
-counters in the cache that every change adjusts (leads/signals.py), past weeks are counted once,
+counters in the cache that every change adjusts (leads/counts.py), past weeks are counted once,
 and the median time to reach out is measured again only when the reached-out leads change (by
 the worker, past MEDIAN_IN_REQUEST_LIMIT of them). The weekly chart is drawn here as SVG, so the
 page needs no JavaScript."""

@@ -3,8 +3,10 @@
 The columns, in order (see EXPORT_COLUMNS):
 
 - lead_id: the lead's id.
-- first_name, last_name, email, resume: as stored.
-- state: PENDING or REACHED_OUT.
+- the person's fields (Lead.PERSON_FIELDS), each under its field name, as stored: first_name,
+  last_name, email; the long text (resume) at the end, so that the short columns stay readable
+  in a spreadsheet; a file (cv) as has_cv.
+- state: a Lead.State value (PENDING, REACHED_OUT).
 - created_at, reached_out_at: ISO 8601 in UTC with the offset (2025-03-01T14:05:09+00:00);
   reached_out_at is empty for a pending lead.
 - reached_out_by: the email address (or, if it has none, the username) of the attorney who
@@ -18,20 +20,36 @@ spreadsheet would run as a formula is prefixed with an apostrophe (see neutralis
 import csv
 import datetime
 
+from django.db import models
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from .models import Lead
+
+
+def _person_columns():
+    """The person's fields as columns: the short ones, the long texts, and a file as has_<name>."""
+    short, long_texts, files = [], [], []
+    for field in Lead.person_fields():
+        if isinstance(field, models.FileField):
+            files.append(f"has_{field.name}")
+        elif isinstance(field, models.TextField):
+            long_texts.append(field.name)
+        else:
+            short.append(field.name)
+    return short, long_texts, files
+
+
+SHORT_COLUMNS, LONG_TEXT_COLUMNS, FILE_COLUMNS = _person_columns()
 EXPORT_COLUMNS = (
     "lead_id",
-    "first_name",
-    "last_name",
-    "email",
+    *SHORT_COLUMNS,
     "state",
     "created_at",
     "reached_out_at",
     "reached_out_by",
-    "resume",
-    "has_cv",
+    *LONG_TEXT_COLUMNS,
+    *FILE_COLUMNS,
 )
 # Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -58,7 +76,7 @@ def export_rows(leads):
     yield EXPORT_COLUMNS
     leads = leads.select_related("reached_out_by").defer("cv_text")
     for lead in leads.iterator(chunk_size=CHUNK_SIZE):
-        yield [neutralise(value) for value in _values(lead)]
+        yield [neutralise(_value(lead, column)) for column in EXPORT_COLUMNS]
 
 
 def csv_response(leads, filename):
@@ -82,20 +100,17 @@ def _with_bom(lines):
     yield from lines
 
 
-def _values(lead):
-    user = lead.reached_out_by
-    return [
-        lead.pk,
-        lead.first_name,
-        lead.last_name,
-        lead.email,
-        lead.state,
-        _iso(lead.created_at),
-        _iso(lead.reached_out_at),
-        (user.email or user.get_username()) if user else "",
-        lead.resume,
-        "yes" if lead.cv else "no",
-    ]
+def _value(lead, column):
+    if column == "lead_id":
+        return lead.pk
+    if column in ("created_at", "reached_out_at"):
+        return _iso(getattr(lead, column))
+    if column == "reached_out_by":
+        user = lead.reached_out_by
+        return (user.email or user.get_username()) if user else ""
+    if column.startswith("has_"):
+        return "yes" if getattr(lead, column.removeprefix("has_")) else "no"
+    return getattr(lead, column)
 
 
 def _iso(moment):

@@ -10,13 +10,21 @@ from .validators import CV_SIGNATURES
 CV_ACCEPT = ",".join(CV_SIGNATURES)
 
 
+class PersonFieldsMixin:
+    """For includes/person_fields.html: the form's short fields about the person (the names,
+    the email, and any other short field of Lead.PERSON_FIELDS), in their order."""
+
+    def short_person_fields(self):
+        return [self[f.name] for f in Lead.short_person_fields() if f.name in self.fields]
+
+
 class CVInput(forms.ClearableFileInput):
     """A file input that never links to the stored file: CVs have no public URL."""
 
     template_name = "includes/cv_input.html"
 
 
-class IntakeForm(forms.ModelForm):
+class IntakeForm(PersonFieldsMixin, forms.ModelForm):
     """The public form a prospect fills in. Every rule comes from the Lead model.
 
     A CV file that came with a submission the page sends back (an error elsewhere, the rate
@@ -28,12 +36,10 @@ class IntakeForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = ["first_name", "last_name", "email", "resume", "cv"]
-        labels = {"resume": "Resume text", "cv": "CV file"}
-        help_texts = {
-            "resume": "Your resume, or a short summary of your situation.",
-            "cv": "PDF, DOC, DOCX, RTF or TXT, up to 5 MB.",
-        }
+        fields = Lead.PERSON_FIELDS
+        # The prospect's words: the model's labels and hints are the attorneys'.
+        labels = {"resume": "Resume text"}
+        help_texts = {"resume": "Your resume, or a short summary of your situation."}
         widgets = {
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
@@ -103,13 +109,13 @@ class IntakeForm(forms.ModelForm):
             held_cvs.release(self.held_cv)
 
 
-class LeadForm(forms.ModelForm):
+class LeadForm(PersonFieldsMixin, forms.ModelForm):
     """The attorneys' form for creating and editing a lead. The views save it through
     leads/services.py, which records who changed the state and when."""
 
     class Meta:
         model = Lead
-        fields = ["first_name", "last_name", "email", "resume", "cv", "state"]
+        fields = [*Lead.PERSON_FIELDS, "state"]
         widgets = {
             "resume": forms.Textarea(attrs={"rows": 10}),
             "cv": CVInput(attrs={"accept": CV_ACCEPT}),
@@ -132,7 +138,8 @@ class LeadImportForm(forms.ModelForm):
 
     class Meta:
         model = Lead
-        fields = ["first_name", "last_name", "email", "resume"]
+        # The person's fields but the files, which a CSV row cannot carry.
+        fields = [field.name for field in Lead.person_fields(files=False)]
         # The model asks for a resume or a CV file; a CSV row cannot carry a file.
         error_messages = {NON_FIELD_ERRORS: {"resume_or_cv": "The resume is empty."}}
 

@@ -3,18 +3,13 @@ state change, note, email and unreadable CV. Entries are only ever added.
 
 Only leads/services.py (a lead's life) and leads/tasks.py (the side work's outcomes) call these."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils.text import capfirst
 
 from .models import Activity, Lead
 
-# The fields whose edits are recorded, and how they are named in the history.
-TRACKED_FIELDS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email",
-    "resume": "Resume",
-    "cv": "CV file",
-}
+# The fields whose edits are recorded (the person's, Lead.PERSON_FIELDS), by their labels.
+TRACKED_FIELDS = {field.name: capfirst(field.verbose_name) for field in Lead.person_fields()}
 # Longer values are summarised: a resume is personal data and can be long.
 SUMMARY_LENGTH = 80
 
@@ -36,12 +31,14 @@ def record_edit(lead, before, source, actor=None):
         for name, label in TRACKED_FIELDS.items()
         if before[name] != after[name]
     }
-    if before["cv"] and after["cv"] and before["cv"] != after["cv"]:
-        changes[TRACKED_FIELDS["cv"]] = ["uploaded", "replaced by a new file"]
-    resume = TRACKED_FIELDS["resume"]
-    if resume in changes and changes[resume][0] == changes[resume][1]:
-        # The summaries are the same: the edit is beyond their first characters.
-        changes[resume][1] += " (edited further on)"
+    for name, label in TRACKED_FIELDS.items():
+        if label not in changes:
+            continue
+        if _is_file(name) and before[name] and after[name]:
+            changes[label] = ["uploaded", "replaced by a new file"]
+        elif changes[label][0] == changes[label][1]:
+            # The summaries are the same: the edit is beyond their first characters.
+            changes[label][1] += " (edited further on)"
     if changes:
         return _record(lead, Activity.Kind.EDITED, source=source, actor=actor, changes=changes)
     return None
@@ -102,14 +99,19 @@ def _record(lead, kind, *, source="", actor=None, changes=None, message="", key=
     )
 
 
+def _is_file(name):
+    return isinstance(Lead._meta.get_field(name), models.FileField)
+
+
 def _value(lead, name):
     value = getattr(lead, name)
-    return value.name if name == "cv" else value
+    return value.name if _is_file(name) else value
 
 
 def _summary(name, value):
-    if name == "cv":
+    # A file shows as there or not (its name is the prospect's, kept on the lead's page).
+    if _is_file(name):
         return "uploaded" if value else "none"
-    if name == "resume" and len(value) > SUMMARY_LENGTH:
+    if isinstance(value, str) and len(value) > SUMMARY_LENGTH:
         return f"{value[:SUMMARY_LENGTH].rstrip()}… ({len(value):,} characters)"
     return value

@@ -3,9 +3,11 @@ the Lead model), and the whole file is refused before anything is stored if it c
 
 Rules (README.md, "CSV export and import", says the same for the people who use it):
 - UTF-8, with or without a byte order mark; comma-separated, cells quoted as Excel does.
-- The header row names the columns, in any order and any case: first_name, last_name, email and
-  resume are required; the other columns of an export (EXPORT_COLUMNS) are allowed and ignored,
-  so that an export can be imported again; any other column refuses the file.
+- The header row names the columns, in any order and any case: one per field of the person
+  (LeadImportForm's: Lead.PERSON_FIELDS but the CV file, which a CSV cannot carry), of which the
+  required fields and the resume (REQUIRED_COLUMNS) must be there; the other columns of an export
+  (EXPORT_COLUMNS) are allowed and ignored, so that an export can be imported again; any other
+  column refuses the file.
 - At most MAX_BYTES bytes and MAX_ROWS rows (the admin's import page takes fewer: see
   leads/admin.py). Empty lines are skipped.
 - A row whose email already belongs to a lead (in any case), or to an earlier row of the file,
@@ -28,7 +30,13 @@ from .exports import EXPORT_COLUMNS, unneutralise
 from .forms import LeadImportForm
 from .models import Activity, DuplicateEmail, Lead
 
-REQUIRED_COLUMNS = ("first_name", "last_name", "email", "resume")
+# The person's fields a row carries, each in the column of its name.
+IMPORTED_FIELDS = LeadImportForm.Meta.fields
+# The columns a file must have: every field a lead requires, and the resume, which must stand in
+# for the CV. An optional field's column may be left out.
+REQUIRED_COLUMNS = tuple(
+    name for name in IMPORTED_FIELDS if name == "resume" or not Lead._meta.get_field(name).blank
+)
 # A real run writes one lead (and its history entry) per transaction, so that the intake form is
 # never kept waiting on the database for long; it takes about 1 ms a row, so these bounds keep a
 # run to a few minutes at most.
@@ -181,7 +189,9 @@ def _rows(text):
 
 
 def _import_row(line, values, report, seen, dry_run, actor):
-    form = LeadImportForm({name: unneutralise(values[name]) for name in REQUIRED_COLUMNS})
+    form = LeadImportForm(
+        {name: unneutralise(values[name]) for name in IMPORTED_FIELDS if name in values}
+    )
     valid = form.is_valid()
     email = form.instance.email_key  # one person, however the address is spelled
     if email in seen:

@@ -1,52 +1,22 @@
 import datetime
-import logging
-import re
-import uuid
-from functools import partial, reduce
-from operator import or_
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.files.storage import storages
-from django.db import IntegrityError, connections, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import states
+from . import cv_files, search, states
+from .cv_files import cv_storage, cv_upload_to
 from .identity import email_key
+from .search import SEARCH_KEYS
 from .states import LeadState, MoveRefused, ReachOut
 from .validators import validate_cv, validate_no_control_characters
 
-logger = logging.getLogger(__name__)
-
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
 RESUME_OR_CV_MESSAGE = "Add your resume as text or upload a CV file (or both)."
-
-
-def cv_storage():
-    return storages["cvs"]
-
-
-def delete_cv_file_on_commit(storage, name):
-    transaction.on_commit(partial(_delete_cv_file, storage, name))
-
-
-def _delete_cv_file(storage, name):
-    # The change is committed: a storage that fails now (a bucket that does not answer) must
-    # not turn it into an error page. The log names the file for someone to delete by hand.
-    try:
-        storage.delete(name)
-    except Exception:
-        logger.exception("Could not delete the CV file %s: delete it by hand", name)
-
-
-def cv_upload_to(lead, filename):
-    # The prospect's file name is never used as a path: only its (validated) extension is kept.
-    extension = PurePath(filename).suffix.lower()
-    return f"cvs/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
 
 
 class DuplicateEmail(ValidationError):
@@ -60,34 +30,9 @@ class DuplicateEmail(ValidationError):
 
 class LeadQuerySet(models.QuerySet):
     def search(self, query):
-        """Leads where each word of `query` starts the first name, the last name, the email or a
-        word of their CV's text (in any case).
-
-        Prefix matching, rather than "contains", lets the database answer from the indexes on the
-        lower-cased copies of the names and email (SEARCH_KEYS), which hold every column the
-        search and the list's counts need: a search stays fast with 100,000 leads. The CV words
-        are looked up in the leads that have CV text only (a partial index lists them)."""
-        leads = self
-        for word in query.split()[:10]:
-            prefix = word.lower()
-            names = reduce(or_, (_starts_with(key, prefix) for key in SEARCH_KEYS.values()))
-            cv_words = cv_search_text(word).strip()
-            if not cv_words:
-                leads = leads.filter(names)
-            elif connections[self.db].vendor == "postgresql":
-                # PostgreSQL cannot answer "a name matches OR id IN (subquery)" from the name
-                # indexes: it would read the whole table. The union of the two keeps both on
-                # their indexes (SQLite, the other way round, is faster with the OR).
-                by_name = Lead.objects.filter(names).order_by().values("pk")
-                leads = leads.filter(pk__in=by_name.union(_cv_words_start_with(cv_words)))
-            else:
-                leads = leads.filter(names | Q(pk__in=_cv_words_start_with(cv_words)))
-        return leads
-
-    def with_cv_text(self):
-        # Matches the condition of the lead_with_cv_text_idx partial index, so that a search
-        # reads only the leads that have CV text, however many leads there are.
-        return self.exclude(cv_text="")
+        """The leads where each word of `query` starts a name, the email or a CV word (see
+        leads/search.py)."""
+        return search.matching(self, query)
 
     def stale(self):
         """Pending leads submitted more than STALE_LEAD_DAYS days ago: nobody has handled them."""
@@ -104,87 +49,31 @@ class LeadQuerySet(models.QuerySet):
         return {state: counts.get(state, 0) for state in Lead.State.values}
 
     def cached_counts_by_state(self):
-        """counts_by_state() of all leads, from counters in the cache that every saved or
-        deleted lead adjusts once committed (leads/signals.py), so that neither the list pages
-        nor the dashboard count a million rows per request. Counted when the cache has lost a
-        counter, and every STATE_COUNTS_SECONDS in any case."""
-        keys = {state: state_count_key(state) for state in Lead.State.values}
-        cached = cache.get_many(keys.values())
-        if len(cached) == len(keys):
-            return {state: cached[key] for state, key in keys.items()}
-        counts = Lead.objects.counts_by_state()
-        for state, key in keys.items():
-            if key in cached:
-                counts[state] = cached[key]
-            else:
-                # add(), not set(): a counter that a change adjusted meanwhile is the newer one.
-                cache.add(key, counts[state], STATE_COUNTS_SECONDS)
-        return counts
+        """counts_by_state() of all leads, from counters in the cache (leads/counts.py)."""
+        from .counts import cached_counts_by_state  # counts.py imports this module
+
+        return cached_counts_by_state()
 
 
-# Field -> its lower-cased copy, kept by Lead.save() (and fill_search_keys()) for search().
-# Python lower-cases every letter; SQLite's LOWER() (and PostgreSQL's in the C locale) only A-Z.
-SEARCH_KEYS = {
-    "first_name": "search_first_name",
-    "last_name": "search_last_name",
-    "email": "search_email",
-}
 PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_has_resume_or_cv"}
-STATE_COUNTS_CACHE_KEY = "leads:counts-by-state"
-# The counters are counted again this often (a fraction of a second at a million leads), so that
-# a miscount heals: a change committed while a recount ran, a cache error at a commit.
-STATE_COUNTS_SECONDS = 10 * 60
 
 
 def _stale():
     return Q(state=Lead.State.PENDING, created_at__lt=stale_cutoff())
 
 
-def state_count_key(state):
-    """The cache key of the number of leads in `state` (see cached_counts_by_state())."""
-    return f"{STATE_COUNTS_CACHE_KEY}:{state}"
-
-
-def cv_search_text(text):
-    """How a CV's text is stored for search: its words, lower-cased, between single spaces (and
-    a space at each end), so that " " + word finds a word that starts with it."""
-    return f" {' '.join(WORD.findall(text.lower()))} " if text else ""
-
-
-def _cv_words_start_with(words):
-    """The ids of the leads whose CV has `words` (as cv_search_text() gives them), the last one
-    as the start of a word.
-
-    Both sides are lower-cased in Python, so the match is the same on SQLite and PostgreSQL,
-    accented letters included."""
-    matching = Lead.objects.with_cv_text().filter(cv_text__contains=f" {words}")
-    return matching.order_by().values("pk")
-
-
-WORD = re.compile(r"\w+")
-
-
 def stale_cutoff():
     return timezone.now() - datetime.timedelta(days=settings.STALE_LEAD_DAYS)
 
 
-def _starts_with(lookup, prefix):
-    # The range is what an index answers; startswith keeps the match exact whatever the
-    # database's collation puts inside the range.
-    last = min(ord(prefix[-1]) + 1, 0x10FFFF)
-    if 0xD800 <= last <= 0xDFFF:  # surrogates are not characters: jump past them
-        last = 0xE000
-    return Q(
-        **{
-            f"{lookup}__gte": prefix,
-            f"{lookup}__lt": prefix[:-1] + chr(last),
-            f"{lookup}__startswith": prefix,
-        }
-    )
-
-
 class Lead(models.Model):
     State = LeadState
+
+    # The fields about the person, in the order the forms, the admin, the API, the CSV files, the
+    # history and the lead's page show them, each labelled by its verbose_name and help_text. An
+    # optional field is added here, on the model (and on Resubmission, which keeps what was
+    # sent), and in a migration: leads/tests/test_person_fields.py checks every surface has it.
+    PERSON_FIELDS = ["first_name", "last_name", "email", "resume", "cv"]
 
     first_name = models.CharField(max_length=100, validators=[validate_no_control_characters])
     last_name = models.CharField(max_length=100, validators=[validate_no_control_characters])
@@ -197,6 +86,7 @@ class Lead(models.Model):
         blank=True,
         max_length=200,
         validators=[validate_cv],
+        help_text="PDF, DOC, DOCX, RTF or TXT, up to 5 MB.",
     )
     state = models.CharField(
         max_length=20, choices=State.choices, default=State.PENDING, db_index=True
@@ -214,10 +104,10 @@ class Lead(models.Model):
     )
     # The name of the prospect's own file, for the attorneys (the stored file has a random name).
     cv_filename = models.CharField("CV file name", max_length=200, blank=True, editable=False)
-    # The words of an uploaded PDF, DOCX or TXT CV (leads/cv_text.py), as cv_search_text() keeps
-    # them, for search.
+    # The words of an uploaded PDF, DOCX or TXT CV (leads/cv_text.py), as search.cv_search_text()
+    # keeps them, for search.
     cv_text = models.TextField("words of the CV", blank=True, editable=False)
-    # For search(): see SEARCH_KEYS.
+    # For search(): see search.SEARCH_KEYS.
     search_first_name = models.CharField(max_length=100, editable=False, default="")
     search_last_name = models.CharField(max_length=100, editable=False, default="")
     search_email = models.CharField(max_length=254, editable=False, default="")
@@ -305,43 +195,35 @@ class Lead(models.Model):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
-        replaced_cv = None
-        if self.pk and (update_fields is None or "cv" in update_fields):
-            replaced_cv = Lead.objects.filter(pk=self.pk).values_list("cv", flat=True).first()
+        replaced_cv = cv_files.stored_cv_name(self, update_fields)
         new_upload = self.has_new_cv()
-        self.remember_cv_filename()
-        if new_upload or not self.cv:
-            # A new CV's words are read by the worker once it is stored (leads/tasks.py).
-            self.cv_text = ""
-        self.fill_keys()
+        self._fill_derived_fields()
         if update_fields is not None:
-            kwargs["update_fields"] = [
-                *update_fields,
-                *(SEARCH_KEYS[name] for name in update_fields if name in SEARCH_KEYS),
-                *(["email_key"] if "email" in update_fields else []),
-                *(["cv_text", "cv_filename"] if "cv" in update_fields else []),
-            ]
+            kwargs["update_fields"] = [*update_fields, *_derived_fields(update_fields)]
         # A check before saving can lose a race to a concurrent request; the database constraint
         # cannot. Save in a savepoint so the caller's transaction stays usable after a refusal.
         try:
             with transaction.atomic():
                 super().save(*args, **kwargs)
         except IntegrityError:
-            if new_upload and self.cv:
+            if new_upload:
                 self.cv.storage.delete(self.cv.name)  # written before the INSERT failed
-            if (
-                self.email
-                and Lead.objects.filter(email_key=self.email_key).exclude(pk=self.pk).exists()
-            ):
-                raise DuplicateEmail() from None
+            self._refuse_duplicate_email()
             raise
         self._stored_state = self.state
-        if replaced_cv and replaced_cv != self.cv.name:
-            # A CV is personal data: once replaced or removed, the old file goes too.
-            delete_cv_file_on_commit(self.cv.storage, replaced_cv)
+        cv_files.delete_replaced_cv_on_commit(self.cv, replaced_cv)
 
     def get_absolute_url(self):
         return reverse("leads:lead_detail", args=[self.pk])
+
+    def _fill_derived_fields(self):
+        """Set what save() derives from the other fields: the CV's name and words, the search
+        keys and the email's key."""
+        self.remember_cv_filename()
+        if self.has_new_cv() or not self.cv:
+            # A new CV's words are read by the worker once it is stored (leads/tasks.py).
+            self.cv_text = ""
+        self.fill_keys()
 
     def has_new_cv(self):
         """A CV file was attached and is not stored yet (save() stores it)."""
@@ -362,6 +244,14 @@ class Lead(models.Model):
             setattr(self, key, (getattr(self, name) or "").lower())
         self.email_key = email_key(self.email)
 
+    def _refuse_duplicate_email(self):
+        """After the database refused a save: DuplicateEmail if another lead has the email."""
+        if (
+            self.email
+            and Lead.objects.filter(email_key=self.email_key).exclude(pk=self.pk).exists()
+        ):
+            raise DuplicateEmail() from None
+
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}"
@@ -371,11 +261,23 @@ class Lead(models.Model):
         """Pending for more than STALE_LEAD_DAYS days: needs attention."""
         return self.is_pending and self.created_at < stale_cutoff()
 
+    @classmethod
+    def person_fields(cls, *, files=True):
+        """PERSON_FIELDS as model fields; without the file fields if not `files` (what a CSV
+        row or a JSON body can carry)."""
+        fields = [cls._meta.get_field(name) for name in cls.PERSON_FIELDS]
+        return [f for f in fields if files or not isinstance(f, models.FileField)]
+
+    @classmethod
+    def short_person_fields(cls):
+        """The person's one-line fields (the names, the email): what the lead's page lists and
+        the forms set side by side."""
+        return [f for f in cls.person_fields() if isinstance(f, models.CharField)]
+
     def clean_fields(self, exclude=None):
         # Trim first, so that a whitespace-only name fails the "required" check like an empty one.
-        self.first_name = (self.first_name or "").strip()
-        self.last_name = (self.last_name or "").strip()
-        self.resume = (self.resume or "").strip()
+        for field in self.person_fields(files=False):
+            setattr(self, field.name, (getattr(self, field.name) or "").strip())
         self.email = normalize_email(self.email)
         self.email_key = email_key(self.email)
         super().clean_fields(exclude=exclude)
@@ -457,6 +359,15 @@ class Lead(models.Model):
         elif move.reach_out == ReachOut.CLEAR:
             self.reached_out_at, self.reached_out_by = None, None
         self.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
+
+
+def _derived_fields(update_fields):
+    """The fields that Lead._fill_derived_fields() sets from `update_fields`, saved with them."""
+    return [
+        *(SEARCH_KEYS[name] for name in update_fields if name in SEARCH_KEYS),
+        *(["email_key"] if "email" in update_fields else []),
+        *(["cv_text", "cv_filename"] if "cv" in update_fields else []),
+    ]
 
 
 def normalize_email(email):

@@ -18,22 +18,22 @@ from .models import Activity, DuplicateEmail, Lead, Note
 from .states import MoveRefused
 from .validators import validate_no_control_characters
 
-# API field name -> Lead field. CV (an upload) and CV_URL (a link) are declared separately.
+# API field name -> Lead field: the original design's upper-case names, one for each of the
+# person's fields (Lead.PERSON_FIELDS). A file (CV) is an upload, declared by the serializers
+# that take one, and read back as a link (CV_URL).
 FIELD_SOURCES = {
     "LEAD_ID": "id",
-    "FIRST_NAME": "first_name",
-    "LAST_NAME": "last_name",
-    "EMAIL": "email",
-    "RESUME": "resume",
+    **{field.name.upper(): field.name for field in Lead.person_fields(files=False)},
     "STATE": "state",
     "CREATED_AT": "created_at",
     "UPDATED_AT": "updated_at",
     "REACHED_OUT_AT": "reached_out_at",
 }
-API_NAMES = {source: name for name, source in FIELD_SOURCES.items()} | {
-    "cv": "CV",
-    NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY,
-}
+API_NAMES = (
+    {source: name for name, source in FIELD_SOURCES.items()}
+    | {name: name.upper() for name in Lead.PERSON_FIELDS}
+    | {NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY}
+)
 
 
 class DuplicateEmailConflict(exceptions.ValidationError):

@@ -69,12 +69,11 @@ def _insert(lead, source, actor, site_url, new_cv):
 
 
 def _resubmit(lead_id, submitted, source, site_url):
+    # The person's fields as sent (Resubmission has each of Lead.PERSON_FIELDS); the CV by the
+    # name _cv_stored() gave it.
     resubmission = Resubmission.objects.create(
         lead_id=lead_id,
-        first_name=submitted.first_name,
-        last_name=submitted.last_name,
-        email=submitted.email,
-        resume=submitted.resume,
+        **{field.name: getattr(submitted, field.name) for field in Lead.person_fields(files=False)},
         cv=submitted.cv.name or "",
     )
     history.record_resubmission(resubmission, source)

@@ -30,7 +30,8 @@ from django_tasks_db import DatabaseBackend
 from . import history
 from .cv_text import CVTextError, extract_cv_text
 from .emails import NEW_LEAD_EMAILS, RESUBMISSION_EMAILS, send_lead_email
-from .models import Activity, Lead, Resubmission, cv_search_text
+from .models import Activity, Lead, Resubmission
+from .search import cv_search_text
 
 logger = logging.getLogger(__name__)
 

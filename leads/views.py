@@ -15,7 +15,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import privacy, services, states
@@ -361,6 +361,12 @@ def _detail_context(request, lead, note_form):
     return {
         "lead": lead,
         "moves": lead.next_moves(request.user),
+        # The person's short fields (the names, the email, any other short field of
+        # Lead.PERSON_FIELDS): (name, label, value). The long text and the file have sections.
+        "person_details": [
+            (field.name, capfirst(field.verbose_name), getattr(lead, field.name))
+            for field in Lead.short_person_fields()
+        ],
         "note_form": note_form,
         "notes": lead.notes.select_related("author"),
         "activities": lead.activities.select_related("actor"),

@@ -10,7 +10,8 @@ from django.db import connection
 from django.utils import timezone
 
 from leads.cache import AtomicRedisCache
-from leads.models import Lead, state_count_key
+from leads.counts import state_count_key
+from leads.models import Lead
 
 from .factories import LeadFactory
 from .throwaway_servers import throwaway_server_url

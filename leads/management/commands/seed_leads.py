@@ -8,8 +8,8 @@ from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
+from leads.counts import forget_cached_counts
 from leads.models import Lead
-from leads.signals import forget_cached_counts
 
 # Names from many countries; about 150 of each, so that like in a real intake no single name
 # covers more than a small share of the leads.
