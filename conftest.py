@@ -1,10 +1,10 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import caches
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 
-from leads.models import Lead, Resubmission
+from leads.models import Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
@@ -16,7 +16,7 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(autouse=True)
-def test_settings(settings, tmp_path, monkeypatch):
+def test_settings(settings, tmp_path):
     # Tests do not run collectstatic (nor scan what `make serve` or `make bench` collected: every
     # test client's WhiteNoise would), and CVs go to a throwaway folder.
     settings.STATIC_ROOT = None
@@ -28,9 +28,6 @@ def test_settings(settings, tmp_path, monkeypatch):
             "OPTIONS": {"location": str(tmp_path / "cvs"), "base_url": None},
         },
     }
-    # The CV fields took their storage when the models were imported: they get this one.
-    for model in (Lead, Resubmission):
-        monkeypatch.setattr(model._meta.get_field("cv"), "storage", storages["cvs"])
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.INTAKE_RATE_LIMIT = ""

@@ -8,14 +8,35 @@ from functools import partial
 from pathlib import PurePath
 
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 
 logger = logging.getLogger(__name__)
 
 
+class CVStorage(LazyObject):
+    """STORAGES["cvs"], looked up when first used, as Django's default_storage is: the CV fields
+    keep this one object, and a change of the setting (a test's) takes effect at once."""
+
+    def _setup(self):
+        self._wrapped = storages["cvs"]
+
+
+cvs = CVStorage()
+
+
+@receiver(setting_changed)
+def _forget_cv_storage(*, setting, **kwargs):
+    if setting == "STORAGES":
+        cvs._wrapped = empty
+
+
 def cv_storage():
-    return storages["cvs"]
+    """The CV fields' storage (a callable, so that migrations do not spell out its settings)."""
+    return cvs
 
 
 def cv_upload_to(lead, filename):

@@ -1,9 +1,12 @@
+import itertools
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
 from leads.models import Lead
+from leads.serializers import API_NAMES
 
 
 class LeadFactory(factory.django.DjangoModelFactory):
@@ -60,3 +63,40 @@ def attorneys_group():
             )
         )
     return group
+
+
+# Not LeadFactory's prospect{n}@example.com: a lead from the factory never holds one of these.
+_new_emails = itertools.count()
+# What an attorney's form (edit page, admin) holds of a lead; a CV is an upload, sent only when
+# a test gives one.
+EDITED_FIELDS = [*(field.name for field in Lead.person_fields(files=False)), "state"]
+
+
+def lead_form_data(lead=None, /, *, without=(), **overrides):
+    """The form payload (intake form, attorneys' pages, admin) of a valid new lead: fixed,
+    readable names and resume, and a fresh email each call. Given a `lead`, that lead's fields
+    and state as they stand instead, as its edit page posts them back.
+
+    Overrides take the model's field names, and may add fields (`state="PENDING"`,
+    `cv=upload`); `without` names the fields to leave out (`lead_form_data(without=["resume"])`),
+    so that None stays a value a test may send."""
+    if lead is None:
+        data = {
+            "first_name": "Maria",
+            "last_name": "Gonzalez",
+            "email": f"applicant{next(_new_emails)}@example.com",
+            "resume": "Nurse, 8 years.",
+        }
+    else:
+        data = {name: getattr(lead, name) for name in EDITED_FIELDS}
+    data.update(overrides)
+    return {name: value for name, value in data.items() if name not in without}
+
+
+def lead_api_data(lead=None, /, *, without=(), **overrides):
+    """lead_form_data() as a JSON API body: the same arguments, by the model's field names
+    (`lead_api_data(email="x@example.com", state="PENDING")`), under the API's names
+    (leads.serializers.API_NAMES: "first_name" -> "FIRST_NAME"; a field the API does not name
+    is a KeyError)."""
+    data = lead_form_data(lead, without=without, **overrides)
+    return {API_NAMES[name]: value for name, value in data.items()}

@@ -9,7 +9,7 @@ from django.utils import timezone
 from leads import services
 from leads.models import Activity, Lead, Note, Resubmission
 
-from .factories import LeadFactory
+from .factories import LeadFactory, lead_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -67,14 +67,7 @@ def change_form_data(client, lead, **fields):
         data.update(
             {management.add_prefix(key): value for key, value in management.initial.items()}
         )
-    data.update(
-        first_name=lead.first_name,
-        last_name=lead.last_name,
-        email=lead.email,
-        resume=lead.resume,
-        state=lead.state,
-    )
-    return {**data, **fields}
+    return {**data, **lead_form_data(lead, **fields)}
 
 
 def test_change_form_state_goes_through_the_model(attorney_client, attorney, lead):
@@ -91,14 +84,7 @@ def test_change_form_state_goes_through_the_model(attorney_client, attorney, lea
 def test_change_form_refuses_duplicate_email(attorney_client, lead):
     LeadFactory(email="taken@example.com")
     url = reverse("admin:leads_lead_change", args=[lead.pk])
-    data = {
-        "first_name": "A",
-        "last_name": "B",
-        "email": "Taken@example.com",
-        "resume": "r",
-        "state": "PENDING",
-    }
-    response = attorney_client.post(url, data)
+    response = attorney_client.post(url, lead_form_data(lead, email="Taken@example.com"))
     assert response.status_code == 200
     assert "A lead with this email address already exists." in response.content.decode()
 
@@ -147,14 +133,9 @@ def test_the_add_page_has_no_inlines(attorney_client):
 
 
 def test_admin_creation_is_recorded(attorney_client, attorney):
-    data = {
-        "first_name": "Ana",
-        "last_name": "Silva",
-        "email": "ana@example.com",
-        "resume": "Nurse.",
-        "state": "REACHED_OUT",
-    }
-    response = attorney_client.post(reverse("admin:leads_lead_add"), data)
+    response = attorney_client.post(
+        reverse("admin:leads_lead_add"), lead_form_data(state="REACHED_OUT")
+    )
     assert response.status_code == 302
     lead = Lead.objects.get()
     created, changed = lead.activities.order_by("id")

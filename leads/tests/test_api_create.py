@@ -9,17 +9,11 @@ from rest_framework.authtoken.models import Token
 
 from leads.models import Lead
 
-from .factories import LeadFactory, UserFactory
+from .factories import LeadFactory, UserFactory, lead_api_data, lead_form_data
 
 pytestmark = pytest.mark.django_db
 
 URL = "/create"
-JOHN = {
-    "FIRST_NAME": "John",
-    "LAST_NAME": "Doe",
-    "EMAIL": "john.doe@example.com",
-    "RESUME": "This is a resume",
-}
 PDF = b"%PDF-1.4\n%fake but well-formed enough for the signature check\n"
 
 
@@ -72,7 +66,12 @@ def test_the_curl_line_from_the_issue_works(client, run_worker):
     run_worker()
     lead = Lead.objects.get()
     assert lead.state == "PENDING"
-    assert (lead.first_name, lead.last_name, lead.email, lead.resume) == tuple(JOHN.values())
+    assert (lead.first_name, lead.last_name, lead.email, lead.resume) == (
+        "John",
+        "Doe",
+        "john.doe@example.com",
+        "This is a resume",
+    )
     assert len(mail.outbox) == 2
     assert [message.to for message in mail.outbox] == [
         ["john.doe@example.com"],
@@ -82,26 +81,27 @@ def test_the_curl_line_from_the_issue_works(client, run_worker):
 
 
 def test_an_attorneys_client_gets_the_lead(client, as_attorney):
-    response = post_json(client, JOHN, headers=as_attorney)
+    body = lead_api_data()
+    response = post_json(client, body, headers=as_attorney)
 
     assert response.status_code == 201
     data = response.json()
     lead = Lead.objects.get()
     assert data["LEAD_ID"] == lead.pk
     assert data["STATE"] == "PENDING" == lead.state
-    assert {key: data[key] for key in JOHN} == JOHN
+    assert {key: data[key] for key in body} == body
     assert data["REACHED_OUT_AT"] is None
     assert data["CV_URL"] is None
     assert {"CREATED_AT", "UPDATED_AT"} <= set(data)
 
 
 def test_it_works_with_a_trailing_slash(client):
-    receipt_of(post_json(client, JOHN, url="/create/"))
+    receipt_of(post_json(client, lead_api_data(), url="/create/"))
     assert reverse("api:lead_create") == URL
 
 
 def test_it_ignores_a_state_in_the_body(client):
-    receipt_of(post_json(client, {**JOHN, "STATE": "REACHED_OUT", "LEAD_ID": 999}))
+    receipt_of(post_json(client, lead_api_data(state="REACHED_OUT", id=999)))
     lead = Lead.objects.get()
     assert lead.state == Lead.State.PENDING
     assert lead.reached_out_at is None
@@ -109,7 +109,7 @@ def test_it_ignores_a_state_in_the_body(client):
 
 
 def test_it_trims_names_and_normalizes_the_email(client):
-    data = {**JOHN, "FIRST_NAME": "  John ", "EMAIL": " John.Doe@EXAMPLE.com "}
+    data = lead_api_data(first_name="  John ", email=" John.Doe@EXAMPLE.com ")
     receipt_of(post_json(client, data))
     lead = Lead.objects.get()
     assert (lead.first_name, lead.email) == ("John", "John.Doe@example.com")
@@ -117,7 +117,7 @@ def test_it_trims_names_and_normalizes_the_email(client):
 
 def test_it_accepts_multipart_with_a_cv(client, attorney_client):
     cv = SimpleUploadedFile("john-cv.pdf", PDF, content_type="application/pdf")
-    data = {**JOHN, "RESUME": "", "CV": cv}
+    data = lead_api_data(resume="", cv=cv)
     response = client.post(URL, data)  # multipart/form-data
     assert response.status_code == 201, response.content
     lead = Lead.objects.get()
@@ -135,7 +135,7 @@ def test_it_accepts_multipart_with_a_cv(client, attorney_client):
     [("cv.exe", b"MZ\x90\x00"), ("cv.pdf", b"not a pdf at all"), ("cv.docx", b"")],
 )
 def test_it_refuses_a_bad_cv(client, name, content):
-    data = {**JOHN, "CV": SimpleUploadedFile(name, content)}
+    data = lead_api_data(cv=SimpleUploadedFile(name, content))
     error = error_of(client.post(URL, data), 400)
     assert list(error["fields"]) == ["CV"]
     assert not Lead.objects.exists()
@@ -143,14 +143,14 @@ def test_it_refuses_a_bad_cv(client, name, content):
 
 def test_it_refuses_a_cv_over_the_size_limit(client, settings):
     settings.CV_MAX_SIZE = 100
-    data = {**JOHN, "CV": SimpleUploadedFile("cv.pdf", PDF + b"x" * 100)}
+    data = lead_api_data(cv=SimpleUploadedFile("cv.pdf", PDF + b"x" * 100))
     error = error_of(client.post(URL, data), 400)
     assert "too large" in error["fields"]["CV"][0]
     assert not Lead.objects.exists()
 
 
 def test_it_needs_a_resume_or_a_cv(client):
-    data = {key: value for key, value in JOHN.items() if key != "RESUME"}
+    data = lead_api_data(without=["resume"])
     error = error_of(client.post(URL, data), 400)  # multipart, where a CV could stand in
     assert "resume" in error["message"].lower()
     assert not Lead.objects.exists()
@@ -184,21 +184,21 @@ def test_it_names_each_missing_field(client):
     ],
 )
 def test_it_refuses_an_invalid_field(client, field, value):
-    error = error_of(post_json(client, {**JOHN, field: value}), 400)
+    error = error_of(post_json(client, {**lead_api_data(), field: value}), 400)
     assert list(error["fields"]) == [field]
     assert not Lead.objects.exists()
     assert not mail.outbox
 
 
 def test_it_refuses_a_body_that_is_not_an_object(client):
-    error = error_of(post_json(client, [JOHN]), 400)
+    error = error_of(post_json(client, [lead_api_data()]), 400)
     assert "dictionary" in error["message"]
 
 
 @pytest.mark.parametrize("email", ["john.doe@example.com", "JOHN.DOE@Example.COM"])
 def test_an_attorneys_client_is_refused_a_duplicate_email_with_409(client, as_attorney, email):
     LeadFactory(email="john.doe@example.com")
-    error = error_of(post_json(client, {**JOHN, "EMAIL": email}, headers=as_attorney), 409)
+    error = error_of(post_json(client, lead_api_data(email=email), headers=as_attorney), 409)
     assert error["code"] == "duplicate_email"
     assert error["fields"] == {"EMAIL": ["A lead with this email address already exists."]}
     assert Lead.objects.count() == 1
@@ -207,7 +207,7 @@ def test_an_attorneys_client_is_refused_a_duplicate_email_with_409(client, as_at
 
 def test_a_duplicate_is_a_409_that_lists_other_errors_too(client, as_attorney):
     LeadFactory(email="john.doe@example.com")
-    data = {key: value for key, value in JOHN.items() if key != "RESUME"}
+    data = lead_api_data(email="john.doe@example.com", without=["resume"])
     # multipart: neither RESUME nor CV
     error = error_of(client.post(URL, data, headers=as_attorney), 409)
     assert error["code"] == "duplicate_email"
@@ -220,7 +220,8 @@ def test_a_duplicate_that_wins_the_race_is_a_409(client, as_attorney, monkeypatc
     # constraint refuses it, and the API still answers 409.
     LeadFactory(email="john.doe@example.com")
     monkeypatch.setattr(Lead, "validate_constraints", lambda self, exclude=None: None)
-    error = error_of(post_json(client, JOHN, headers=as_attorney), 409)
+    body = lead_api_data(email="john.doe@example.com")
+    error = error_of(post_json(client, body, headers=as_attorney), 409)
     assert error["code"] == "duplicate_email"
     assert Lead.objects.count() == 1
 
@@ -232,34 +233,33 @@ def test_it_refuses_other_methods(client):
 
 
 def test_it_refuses_an_invalid_token(client):
-    response = post_json(client, JOHN, headers={"Authorization": "Token nope"})
+    response = post_json(client, lead_api_data(), headers={"Authorization": "Token nope"})
     assert error_of(response, 401)["code"] == "authentication_failed"
     assert not Lead.objects.exists()
 
 
 def test_anonymous_clients_are_rate_limited(client, limited):
-    receipt_of(post_json(client, JOHN))
-    receipt_of(post_json(client, {**JOHN, "EMAIL": "second@example.com"}))
+    receipt_of(post_json(client, lead_api_data()))
+    receipt_of(post_json(client, lead_api_data()))
 
-    response = post_json(client, {**JOHN, "EMAIL": "third@example.com"})
+    response = post_json(client, lead_api_data())
 
     assert error_of(response, 429)["code"] == "throttled"
     assert Lead.objects.count() == 2
 
 
 def test_the_limit_is_shared_with_the_intake_form(client, limited):
-    for n in range(2):
-        form = {"first_name": "Jane", "last_name": "Roe", "email": f"jane{n}@example.com"}
-        client.post(reverse("leads:intake"), {**form, "resume": "My resume"})
+    for _ in range(2):
+        client.post(reverse("leads:intake"), lead_form_data())
     assert Lead.objects.count() == 2
 
-    error_of(post_json(client, JOHN), 429)
+    error_of(post_json(client, lead_api_data()), 429)
     assert Lead.objects.count() == 2
 
 
 def test_attorneys_clients_are_not_limited(client, limited, as_attorney):
-    for n in range(4):
-        response = post_json(client, {**JOHN, "EMAIL": f"john{n}@example.com"}, headers=as_attorney)
+    for _ in range(4):
+        response = post_json(client, lead_api_data(), headers=as_attorney)
         assert response.status_code == 201
     assert Lead.objects.count() == 4
 
@@ -269,6 +269,7 @@ def test_a_token_that_is_not_an_attorneys_is_a_prospect(client, limited):
     headers = {"Authorization": f"Token {token.key}"}
     LeadFactory(email="john.doe@example.com")
 
-    receipt_of(post_json(client, JOHN, headers=headers))  # known: no 409
-    receipt_of(post_json(client, {**JOHN, "EMAIL": "new@example.com"}, headers=headers))
-    error_of(post_json(client, {**JOHN, "EMAIL": "third@example.com"}, headers=headers), 429)
+    known = lead_api_data(email="john.doe@example.com")
+    receipt_of(post_json(client, known, headers=headers))  # known: no 409
+    receipt_of(post_json(client, lead_api_data(), headers=headers))
+    error_of(post_json(client, lead_api_data(), headers=headers), 429)

@@ -8,9 +8,9 @@ from django.test import Client
 
 from leads.models import Lead
 
-pytestmark = pytest.mark.django_db
+from .factories import lead_api_data
 
-JOHN = {"FIRST_NAME": "John", "LAST_NAME": "Doe", "EMAIL": "john@example.com", "RESUME": "Hi"}
+pytestmark = pytest.mark.django_db
 
 
 def error_of(response, status):
@@ -28,7 +28,7 @@ def error_of(response, status):
 
 
 def test_a_field_error_names_the_field(client):
-    error = error_of(client.post("/create", {**JOHN, "EMAIL": "x"}), 400)
+    error = error_of(client.post("/create", lead_api_data(email="x")), 400)
     assert error == {
         "status": 400,
         "code": "invalid",
@@ -54,14 +54,14 @@ def test_deeply_nested_json_is_a_400(client):
     "content_type", ["text/plain", "application/xml", "application/x-www-form-urlencoded"]
 )
 def test_an_unsupported_content_type_is_a_415(client, content_type):
-    response = client.post("/create", json.dumps(JOHN), content_type=content_type)
+    response = client.post("/create", json.dumps(lead_api_data()), content_type=content_type)
     assert error_of(response, 415)["code"] == "unsupported_media_type"
     assert not Lead.objects.exists()
 
 
 def test_a_json_body_over_the_limit_is_a_413(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    data = {**JOHN, "RESUME": "x" * 1000}
+    data = lead_api_data(resume="x" * 1000)
     response = client.post("/create", json.dumps(data), content_type="application/json")
     error = error_of(response, 413)
     assert error["code"] == "request_too_large"
@@ -72,7 +72,7 @@ def test_a_json_body_over_the_limit_is_a_413(client, settings):
 def test_a_multipart_body_over_the_limit_is_a_413(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     cv = SimpleUploadedFile("cv.pdf", b"%PDF-" + b"x" * 2000)
-    response = client.post("/create", {**JOHN, "CV": cv})
+    response = client.post("/create", lead_api_data(cv=cv))
     assert error_of(response, 413)["code"] == "request_too_large"
     assert not Lead.objects.exists()
 
@@ -86,7 +86,7 @@ def test_an_update_over_the_limit_is_a_413(attorney_client, lead, settings):
 
 def test_too_many_files_is_a_400(client):
     files = [SimpleUploadedFile(f"cv{n}.pdf", b"%PDF-1.4") for n in range(2)]
-    response = client.post("/create", {**JOHN, "CV": files})
+    response = client.post("/create", lead_api_data(cv=files))
     assert error_of(response, 400)["code"] == "parse_error"
     assert not Lead.objects.exists()
 
@@ -104,5 +104,6 @@ def test_an_unknown_route_is_not_the_api(client):
 def test_a_session_without_csrf_token_cannot_create(attorney):
     client = Client(enforce_csrf_checks=True)
     client.force_login(attorney)
-    response = client.post("/create", json.dumps(JOHN), content_type="application/json")
+    body = json.dumps(lead_api_data())
+    response = client.post("/create", body, content_type="application/json")
     assert "CSRF" in error_of(response, 403)["message"]

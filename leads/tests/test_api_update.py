@@ -11,17 +11,9 @@ from leads.api import LeadUpdateView
 from leads.models import Lead
 from leads.serializers import LeadSerializer
 
-from .factories import LeadFactory, UserFactory
+from .factories import LeadFactory, UserFactory, lead_api_data
 
 pytestmark = pytest.mark.django_db
-
-FULL = {
-    "FIRST_NAME": "Ada",
-    "LAST_NAME": "Lovelace",
-    "EMAIL": "ada@example.com",
-    "RESUME": "Analyst.",
-    "STATE": "PENDING",
-}
 
 
 def url(pk):
@@ -44,9 +36,16 @@ def error_of(response, status):
 
 
 def test_put_replaces_every_field(attorney_client, lead):
-    response = put(attorney_client, lead, FULL)
+    body = lead_api_data(
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        resume="Analyst.",
+        state="PENDING",
+    )
+    response = put(attorney_client, lead, body)
     assert response.status_code == 200, response.content
-    assert {key: response.json()[key] for key in FULL} == FULL
+    assert {key: response.json()[key] for key in body} == body
     lead.refresh_from_db()
     assert (lead.first_name, lead.last_name, lead.email) == ("Ada", "Lovelace", "ada@example.com")
     assert lead.resume == "Analyst."
@@ -94,7 +93,8 @@ def test_reaching_out_records_who_and_when(attorney_client, attorney, lead):
 def test_put_can_reach_out_too(client, attorney, lead):
     token = Token.objects.create(user=attorney)
     headers = {"Authorization": f"Token {token.key}"}
-    response = put(client, lead, {**FULL, "STATE": "REACHED_OUT"}, headers=headers)
+    body = lead_api_data(email="ada@example.com", state="REACHED_OUT")
+    response = put(client, lead, body, headers=headers)
     assert response.status_code == 200
     lead.refresh_from_db()
     assert lead.reached_out_by == attorney
@@ -193,7 +193,7 @@ def test_viewing_is_not_enough_to_change(client, lead):
 def test_an_unknown_lead_is_a_404(attorney_client):
     missing = Lead(pk=999999)
     error_of(patch(attorney_client, missing, {"STATE": "REACHED_OUT"}), 404)
-    error_of(put(attorney_client, missing, FULL), 404)
+    error_of(put(attorney_client, missing, lead_api_data(state="PENDING")), 404)
 
 
 def test_it_refuses_other_methods(attorney_client, lead):

@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from leads.models import Lead
 
-from .factories import AttorneyFactory, LeadFactory
+from .factories import AttorneyFactory, LeadFactory, lead_api_data, lead_form_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,19 +45,12 @@ def token(db):
     return Token.objects.create(user=AttorneyFactory()).key
 
 
-def lead_data(email):
-    return {"FIRST_NAME": "Load", "LAST_NAME": "Test", "EMAIL": email, "RESUME": "Parallel"}
-
-
 def test_parallel_creates_all_succeed(live_server, token):
     auth = {"Authorization": f"Token {token}"}
 
-    def create_batch(client):
+    def create_batch(_client):
         return [
-            request(
-                f"{live_server.url}/create", "POST", lead_data(f"c{client}-{n}@example.com"), auth
-            )
-            for n in range(50)
+            request(f"{live_server.url}/create", "POST", lead_api_data(), auth) for _ in range(50)
         ]
 
     results = [answer for batch in parallel(create_batch, range(CLIENTS)) for answer in batch]
@@ -80,7 +73,10 @@ def test_parallel_api_creates_with_same_email_in_other_cases(live_server, token)
     ]
     auth = {"Authorization": f"Token {token}"}
     results = parallel(
-        lambda email: request(f"{live_server.url}/create", "POST", lead_data(email), auth), emails
+        lambda email: request(
+            f"{live_server.url}/create", "POST", lead_api_data(email=email), auth
+        ),
+        emails,
     )
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] + [409] * 7, results
@@ -94,13 +90,7 @@ def submit_intake_form(url, email):
     _, page = request(url + "/", opener=opener)
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
     form = urllib.parse.urlencode(
-        {
-            "csrfmiddlewaretoken": csrf,
-            "first_name": "Form",
-            "last_name": "User",
-            "email": email,
-            "resume": "Parallel form",
-        }
+        {"csrfmiddlewaretoken": csrf, **lead_form_data(email=email)}
     ).encode()
     req = urllib.request.Request(
         url + "/", data=form, method="POST", headers={"Referer": url + "/"}

@@ -14,17 +14,15 @@ from django_tasks_db.models import DBTaskResult
 from leads import services
 from leads.models import Activity, Lead
 
-from .factories import LeadFactory
+from .factories import LeadFactory, lead_form_data
 from .test_cv_text import make_docx, make_pdf
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(client, cv, email="prospect@example.com", resume=""):
-    return client.post(
-        reverse("leads:intake"),
-        {"first_name": "Ana", "last_name": "Lima", "email": email, "resume": resume, "cv": cv},
-    )
+    data = lead_form_data(first_name="Ana", last_name="Lima", email=email, resume=resume, cv=cv)
+    return client.post(reverse("leads:intake"), data)
 
 
 def pdf(text):
@@ -80,13 +78,7 @@ def test_replacing_or_removing_the_cv_replaces_its_text(attorney_client, client,
     submit(client, pdf("Welder"), resume="Some resume")
     run_worker()
     lead = Lead.objects.get()
-    data = {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "email": lead.email,
-        "resume": lead.resume,
-        "state": lead.state,
-    }
+    data = lead_form_data(lead)
     edit = reverse("leads:lead_edit", args=[lead.pk])
     attorney_client.post(edit, {**data, "cv": docx("Carpenter")})
     run_worker()

@@ -30,6 +30,7 @@ from django_tasks_db.models import DBTaskResult
 from leads.models import Lead, Resubmission
 from leads.tasks import read_cv
 
+from .factories import lead_api_data, lead_form_data
 from .test_cv_text import make_pdf
 from .throwaway_servers import throwaway_server_url
 
@@ -93,10 +94,6 @@ def bucket(settings, monkeypatch):
             **KEYS,
         ),
     }
-    # The CV fields took their storage object when the models were imported (conftest.py's
-    # test_settings points that one at a throwaway folder): they get these settings' instead.
-    for model in (Lead, Resubmission):
-        monkeypatch.setattr(model._meta.get_field("cv"), "storage", storages["cvs"])
     bucket = Bucket(endpoint_url, name, client)
     yield bucket
     for key in bucket.keys():
@@ -137,13 +134,11 @@ def closed_port_url():
         return f"http://127.0.0.1:{unused.getsockname()[1]}"
 
 
-def make_unreachable(settings, monkeypatch):
+def make_unreachable(settings):
     """Point the CV fields at the bucket on an endpoint that refuses every connection."""
     unreachable = {**settings.STORAGES["cvs"]}
     unreachable["OPTIONS"] = {**unreachable["OPTIONS"], "endpoint_url": closed_port_url()}
     settings.STORAGES = {**settings.STORAGES, "cvs": unreachable}
-    for model in (Lead, Resubmission):
-        monkeypatch.setattr(model._meta.get_field("cv"), "storage", storages["cvs"])
 
 
 def copy_cvs(*args):
@@ -186,7 +181,7 @@ def test_a_cv_sent_through_the_form_is_a_private_object(prospect, bucket):
 
 
 def test_a_cv_sent_to_the_api_as_multipart_is_a_private_object(prospect, bucket):
-    data = {"FIRST_NAME": "Ana", "LAST_NAME": "Lima", "EMAIL": "ana@example.com", "CV": pdf()}
+    data = lead_api_data(without=["resume"], cv=pdf())
 
     response = prospect.post("/create", data)
 
@@ -247,7 +242,7 @@ def test_a_bucket_that_does_not_answer_gives_a_page_saying_so(
 ):
     submit(prospect, cv=pdf())
     lead = Lead.objects.get()
-    make_unreachable(settings, monkeypatch)
+    make_unreachable(settings)
 
     response = download(attorney_client, lead)
 
@@ -258,12 +253,12 @@ def test_a_bucket_that_does_not_answer_gives_a_page_saying_so(
 def test_a_bucket_that_does_not_answer_stores_nothing_and_says_so(
     prospect, bucket, settings, monkeypatch
 ):
-    make_unreachable(settings, monkeypatch)
+    make_unreachable(settings)
 
     page = submit(prospect, cv=pdf())
     api = prospect.post(
         "/create",
-        {"FIRST_NAME": "Ana", "LAST_NAME": "Lima", "EMAIL": "ana@example.com", "CV": pdf()},
+        lead_api_data(without=["resume"], cv=pdf()),
     )
 
     assert page.status_code == 503
@@ -285,7 +280,7 @@ def test_erasing_while_the_bucket_does_not_answer_still_erases(
     submit(prospect, cv=pdf())
     lead = Lead.objects.get()
     [key] = bucket.keys()
-    make_unreachable(settings, monkeypatch)
+    make_unreachable(settings)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = eraser_client.post(
@@ -307,7 +302,7 @@ def test_replacing_or_removing_the_cv_deletes_its_object(
     lead = Lead.objects.get()
     old_name = lead.cv.name
     edit = reverse("leads:lead_edit", args=[lead.pk])
-    data = {**PROSPECT, "resume": "", "state": "PENDING"}
+    data = lead_form_data(lead)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = attorney_client.post(edit, {**data, "cv": pdf(b"%PDF-1.4 new")})
@@ -358,7 +353,7 @@ def test_the_worker_tries_again_when_the_bucket_cannot_be_reached(
 ):
     submit(prospect, cv=pdf(make_pdf("Senior Kubernetes engineer at Nordwind GmbH")))
     working = storages["cvs"]
-    make_unreachable(settings, monkeypatch)
+    make_unreachable(settings)
     settings.TASK_RETRY_SECONDS = 3600
 
     run_worker()  # the endpoint refuses the connection
@@ -426,7 +421,7 @@ def test_the_command_leaves_no_copy_of_a_person_erased_meanwhile(tmp_path, bucke
     local = FileSystemStorage(location=tmp_path / "old-cvs")
     local.save("cvs/2025/01/aaa.pdf", ContentFile(b"%PDF-1.4 a"))
     lead = Lead.objects.create(**PROSPECT, cv="cvs/2025/01/aaa.pdf")
-    storage = Lead._meta.get_field("cv").storage
+    storage = storages["cvs"]  # what the CV field's storage stands for (leads/cv_files.py)
     save = storage.save
 
     def erased_during_the_copy(name, content, **kwargs):

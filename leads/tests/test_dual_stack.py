@@ -22,7 +22,8 @@ from django.urls import reverse
 
 from leads.models import Lead
 
-from .test_concurrency import NoRedirect, lead_data, request
+from .factories import lead_api_data
+from .test_concurrency import NoRedirect, request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,7 +94,7 @@ def submit(server, source, email):
     """An anonymous POST /create from `source` to the server's IPv4 (or IPv6) loopback."""
     host = "[::1]" if ":" in source else "127.0.0.1"
     url = f"http://{host}:{server.port}/create"
-    status, _ = request(url, "POST", lead_data(email), opener=client_from(source))
+    status, _ = request(url, "POST", lead_api_data(email=email), opener=client_from(source))
     return status
 
 

@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import Token
 from leads import services
 from leads.models import Activity, Lead
 
-from .factories import LeadFactory
+from .factories import LeadFactory, lead_api_data, lead_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -14,22 +14,12 @@ Kind = Activity.Kind
 Source = Activity.Source
 
 
-def intake_data(**overrides):
-    return {
-        "first_name": "Amara",
-        "last_name": "Okafor",
-        "email": "amara@example.com",
-        "resume": "Software engineer, 8 years.",
-        **overrides,
-    }
-
-
 def kinds(lead):
     return list(lead.activities.values_list("kind", "source"))
 
 
 def test_the_public_form_records_the_creation_and_the_emails(client, run_worker):
-    client.post(reverse("leads:intake"), intake_data())
+    client.post(reverse("leads:intake"), lead_form_data())
     run_worker()
     lead = Lead.objects.get()
     created = lead.activities.get(kind=Kind.CREATED)
@@ -46,7 +36,7 @@ def test_a_failed_email_is_recorded(client, run_worker, monkeypatch):
         raise ConnectionRefusedError("mail server down")
 
     monkeypatch.setattr("leads.emails.send_mail", broken_send_mail)
-    response = client.post(reverse("leads:intake"), intake_data())
+    response = client.post(reverse("leads:intake"), lead_form_data())
     run_worker()
     assert response.status_code == 302
     lead = Lead.objects.get()
@@ -58,7 +48,7 @@ def test_the_api_records_the_creation_with_the_token_user(client, attorney):
     token = Token.objects.create(user=attorney)
     response = client.post(
         "/create",
-        {"FIRST_NAME": "Li", "LAST_NAME": "Wei", "EMAIL": "li@example.com", "RESUME": "CV"},
+        lead_api_data(),
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Token {token.key}",
     )
@@ -68,14 +58,12 @@ def test_the_api_records_the_creation_with_the_token_user(client, attorney):
 
 
 def test_the_attorney_page_records_creation_and_edits(attorney_client, attorney):
-    attorney_client.post(
-        reverse("leads:lead_create"),
-        {**intake_data(), "state": "PENDING"},
-    )
+    data = lead_form_data(first_name="Amara", resume="Software engineer, 8 years.", state="PENDING")
+    attorney_client.post(reverse("leads:lead_create"), data)
     lead = Lead.objects.get()
     attorney_client.post(
         reverse("leads:lead_edit", args=[lead.pk]),
-        {**intake_data(first_name="Amarachi", resume="x" * 500), "state": "REACHED_OUT"},
+        lead_form_data(lead, first_name="Amarachi", resume="x" * 500, state="REACHED_OUT"),
     )
     created, edited, state_changed = lead.activities.order_by("id")
     assert (created.kind, created.source, created.actor) == (Kind.CREATED, Source.PAGE, attorney)
@@ -91,26 +79,13 @@ def test_the_attorney_page_records_creation_and_edits(attorney_client, attorney)
 
 
 def test_saving_without_changes_records_no_edit(attorney_client, lead):
-    data = {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "email": lead.email,
-        "resume": lead.resume,
-        "state": lead.state,
-    }
-    attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), data)
+    attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), lead_form_data(lead))
     assert not lead.activities.exists()
 
 
 def test_a_new_cv_is_recorded_as_a_change(attorney_client, lead):
-    data = {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "email": lead.email,
-        "resume": lead.resume,
-        "state": lead.state,
-        "cv": SimpleUploadedFile("cv.txt", b"Plain text CV", content_type="text/plain"),
-    }
+    cv = SimpleUploadedFile("cv.txt", b"Plain text CV", content_type="text/plain")
+    data = lead_form_data(lead, cv=cv)
     attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), data)
     assert lead.activities.get(kind=Kind.EDITED).changes == {"CV file": ["none", "uploaded"]}
 
@@ -177,13 +152,7 @@ def test_no_route_edits_the_history(attorney_client, lead, attorney):
 def test_a_resume_edited_beyond_its_summary_still_shows_a_change(attorney_client, lead):
     lead.resume = "a" * 200
     lead.save()
-    data = {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "email": lead.email,
-        "resume": "a" * 199 + "b",
-        "state": lead.state,
-    }
+    data = lead_form_data(lead, resume="a" * 199 + "b")
     attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), data)
     old, new = lead.activities.get(kind=Kind.EDITED).changes["Resume"]
     assert old != new and new.endswith("(edited further on)")

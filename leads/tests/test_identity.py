@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from leads.identity import email_key
 from leads.models import Lead
 
-from .factories import LeadFactory
+from .factories import LeadFactory, lead_api_data, lead_form_data
 
 # Each stored address, and spellings of it that were accepted as new leads beside it.
 VARIANTS = {
@@ -61,7 +61,7 @@ def test_an_attorneys_client_cannot_add_a_second_lead_for_one_address(
 ):
     existing = LeadFactory(email=stored)
     token = Token.objects.create(user=attorney)
-    body = {"FIRST_NAME": "K", "LAST_NAME": "D", "EMAIL": variant, "RESUME": "Again"}
+    body = lead_api_data(email=variant)
     response = client.post(
         "/create",
         json.dumps(body),
@@ -88,12 +88,7 @@ def test_the_email_is_kept_as_typed_and_found_by_any_spelling(attorney_client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("character", ["\x01", "\n", "\r", "\x1f", "\x7f", "\x85"])
 def test_control_characters_in_an_email_are_refused(attorney_client, character):
-    body = {
-        "FIRST_NAME": "Kate",
-        "LAST_NAME": "D",
-        "EMAIL": f'"ka{character}te"@example.com',
-        "RESUME": "Hello",
-    }
+    body = lead_api_data(email=f'"ka{character}te"@example.com')
     response = attorney_client.post("/create", json.dumps(body), content_type="application/json")
 
     assert response.status_code == 400
@@ -146,8 +141,7 @@ def test_the_migration_keys_existing_leads_and_reports_pairs_that_collide(capsys
     ],
 )
 def test_the_intake_form_refuses_control_characters_in_an_email(client, email, message):
-    data = {"first_name": "Kate", "last_name": "D", "resume": "Hello"}
-    response = client.post("/", {**data, "email": email})
+    response = client.post("/", lead_form_data(email=email))
 
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == [message]

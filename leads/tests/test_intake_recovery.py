@@ -11,13 +11,11 @@ from leads import held_cvs
 from leads.models import Lead
 from leads.tasks import delete_held_cv
 
-from . import test_intake
+from .factories import lead_api_data, lead_form_data
 from .test_intake import URL
 
 pytestmark = pytest.mark.django_db
 
-# The intake's fields, without a resume: the CV has to stand in for it.
-VALID = {**test_intake.VALID, "resume": ""}
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 
 
@@ -26,7 +24,9 @@ def cv():
 
 
 def post(client, **data):
-    return client.post(URL, {**VALID, **data})
+    """Post the intake form with `data`, and an empty resume unless `data` gives one: the CV has
+    to stand in for it."""
+    return client.post(URL, lead_form_data(**{"resume": "", **data}))
 
 
 def held_reference(response):
@@ -175,14 +175,12 @@ def test_every_post_counts_toward_the_looser_flood_limit(client, limits):
 
 def test_the_api_says_how_long_to_wait(client, limits):
     limits.INTAKE_RATE_LIMIT = "1/m"
-    body = {"FIRST_NAME": "M", "LAST_NAME": "G", "EMAIL": "m@example.com", "RESUME": "x"}
-    bad = client.post("/create", {**body, "EMAIL": "nope"}, content_type="application/json")
+    bad = client.post("/create", lead_api_data(email="nope"), content_type="application/json")
     assert bad.status_code == 400  # not counted
-    assert client.post("/create", body, content_type="application/json").status_code == 202
+    accepted = client.post("/create", lead_api_data(), content_type="application/json")
+    assert accepted.status_code == 202
 
-    response = client.post(
-        "/create", {**body, "EMAIL": "n@example.com"}, content_type="application/json"
-    )
+    response = client.post("/create", lead_api_data(), content_type="application/json")
 
     assert response.status_code == 429
     wait = int(response["Retry-After"])

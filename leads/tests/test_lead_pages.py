@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from leads.models import Lead
 
-from .factories import AttorneyFactory, LeadFactory
+from .factories import AttorneyFactory, LeadFactory, lead_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -198,13 +198,7 @@ def test_mark_requires_post(attorney_client, lead):
 def test_edit_saves_changes(attorney_client, attorney, lead):
     url = reverse("leads:lead_edit", args=[lead.pk])
     assert attorney_client.get(url).status_code == 200
-    data = {
-        "first_name": "New",
-        "last_name": "Name",
-        "email": "new@example.com",
-        "resume": "r",
-        "state": "REACHED_OUT",
-    }
+    data = lead_form_data(lead, first_name="New", email="new@example.com", state="REACHED_OUT")
     response = attorney_client.post(url, data)
     assert response.status_code == 302
     lead.refresh_from_db()
@@ -215,14 +209,7 @@ def test_edit_saves_changes(attorney_client, attorney, lead):
 def test_edit_refuses_duplicate_email(attorney_client, lead):
     LeadFactory(email="taken@example.com")
     url = reverse("leads:lead_edit", args=[lead.pk])
-    data = {
-        "first_name": "A",
-        "last_name": "B",
-        "email": "TAKEN@example.com",
-        "resume": "r",
-        "state": "PENDING",
-    }
-    response = attorney_client.post(url, data)
+    response = attorney_client.post(url, lead_form_data(lead, email="TAKEN@example.com"))
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == [
         "A lead with this email address already exists."
@@ -239,14 +226,7 @@ def test_edit_does_not_link_to_the_cv_file(attorney_client):
 
 
 def test_create_page_creates_a_lead_without_emailing(attorney_client, mailoutbox):
-    data = {
-        "first_name": "Walk",
-        "last_name": "In",
-        "email": "walkin@example.com",
-        "resume": "Met at the office",
-        "state": "PENDING",
-    }
-    response = attorney_client.post(reverse("leads:lead_create"), data)
+    response = attorney_client.post(reverse("leads:lead_create"), lead_form_data(state="PENDING"))
     lead = Lead.objects.get()
     assert response.status_code == 302 and response.url == detail(lead)
     assert mailoutbox == []
@@ -290,15 +270,8 @@ def test_edit_works_when_the_stored_cv_file_is_missing(attorney_client):
     lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
     lead.cv.storage.delete(lead.cv.name)
     url = reverse("leads:lead_edit", args=[lead.pk])
-    data = {
-        "first_name": "Still",
-        "last_name": "Here",
-        "email": lead.email,
-        "resume": "r",
-        "state": "PENDING",
-    }
     assert attorney_client.get(url).status_code == 200
-    assert attorney_client.post(url, data).status_code == 302
+    assert attorney_client.post(url, lead_form_data(lead, first_name="Still")).status_code == 302
     lead.refresh_from_db()
     assert lead.first_name == "Still"
     assert attorney_client.get(reverse("leads:lead_cv", args=[lead.pk])).status_code == 404

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from leads.models import Activity, Note
 
-from .factories import LeadFactory
+from .factories import LeadFactory, lead_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_the_api_refuses_notes_to_others(client, outsider, lead):
 def test_notes_never_reach_the_prospect(client, attorney_client, run_worker):
     client.post(
         reverse("leads:intake"),
-        {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com", "resume": "CV"},
+        lead_form_data(email="ana@example.com"),
     )
     lead = LeadFactory._meta.model.objects.get(email="ana@example.com")
     add_note(attorney_client, lead, "Internal: strong case")

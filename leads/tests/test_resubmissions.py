@@ -14,27 +14,21 @@ from django.urls import reverse
 
 from leads.models import Activity, Lead, Resubmission
 
-from .factories import LeadFactory
+from .factories import LeadFactory, lead_api_data, lead_form_data
 from .test_identity import CASES
 
 pytestmark = pytest.mark.django_db
 
-KATE = {
-    "first_name": "Kate",
-    "last_name": "Doe",
-    "email": "kate@example.com",
-    "resume": "Nurse, 6 years. Looking at an H-1B.",
-}
-API_KATE = {name.upper(): value for name, value in KATE.items()}
+KATE = {"first_name": "Kate", "email": "kate@example.com"}
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 
 
 def submit_form(client, **changes):
-    return client.post(reverse("leads:intake"), {**KATE, **changes})
+    return client.post(reverse("leads:intake"), lead_form_data(**{**KATE, **changes}))
 
 
 def submit_api(client, **changes):
-    body = json.dumps({**API_KATE, **changes})
+    body = json.dumps(lead_api_data(**{**KATE, **changes}))
     return client.post("/create", body, content_type="application/json")
 
 
@@ -60,7 +54,7 @@ def test_the_form_answers_a_known_email_as_it_answers_a_new_one(client):
 
 
 def test_an_anonymous_client_gets_the_same_receipt_for_a_known_email(client):
-    new = submit_api(client, EMAIL="someone.new@example.com")
+    new = submit_api(client, email="someone.new@example.com")
     LeadFactory(email="kate@example.com")
     known = submit_api(client)
 
@@ -133,7 +127,7 @@ def test_every_spelling_of_a_known_email_goes_to_its_lead(client, stored, varian
     existing = LeadFactory(email=stored)
 
     assert submit_form(client, email=variant).status_code == 302
-    receipt_of_api = submit_api(client, EMAIL=variant)
+    receipt_of_api = submit_api(client, email=variant)
 
     assert receipt_of_api.status_code == 202
     assert list(Lead.objects.all()) == [existing]

@@ -28,6 +28,8 @@ import pytest
 import redis
 import requests
 
+from .factories import lead_api_data
+
 pytestmark = pytest.mark.scaleout
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,7 +211,7 @@ def api(session, url, path, **params):
 
 def submit(url, email, cv=None, ip=PROSPECT_IP):
     """A prospect's submission through the public API, from `ip` as the proxy forwards it."""
-    data = {"FIRST_NAME": "Amara", "LAST_NAME": "Okafor", "EMAIL": email, "RESUME": "Welder."}
+    data = lead_api_data(email=email)
     headers = {"X-Forwarded-For": ip}
     if cv:
         files = {"CV": ("cv.txt", cv, "text/plain")}
@@ -279,13 +281,13 @@ def counts(session, url):
 
 def test_a_lead_reached_out_on_one_host_counts_at_once_on_the_other(deployment, attorney):
     a, b = deployment.hosts
-    body = {"FIRST_NAME": "Kate", "LAST_NAME": "Lee", "EMAIL": "kate@example.com", "RESUME": "x"}
+    body = lead_api_data()
     headers = {"Authorization": f"Token {attorney.token}"}
     pk = attorney.post(a + "/create", json=body, headers=headers).json()["LEAD_ID"]
     (cards, tabs) = counts(attorney, b)  # cached on B now
     answer = attorney.post(
-        f"{a}/leads/{pk}/reached-out/",
-        {"csrfmiddlewaretoken": attorney.cookies["csrftoken"]},
+        f"{a}/leads/{pk}/state/",
+        {"state": "REACHED_OUT", "csrfmiddlewaretoken": attorney.cookies["csrftoken"]},
         headers={"Referer": f"{a}/leads/{pk}/"},
         allow_redirects=False,
     )
@@ -308,7 +310,7 @@ def test_eight_clients_writing_through_both_hosts_lose_nothing(deployment, attor
             session.headers["Authorization"] = f"Token {attorney.token}"
             own = [f"client{number}-{n}@example.com" for n in range(10)]
             for n, email in enumerate(own + shared):
-                body = {"FIRST_NAME": "Load", "LAST_NAME": "Test", "EMAIL": email, "RESUME": "x"}
+                body = lead_api_data(email=email)
                 url = hosts[(number + n) % 2]
                 answers.append(session.post(url + "/create", json=body).status_code)
 

@@ -14,6 +14,7 @@ from leads import services
 from leads.imports import import_leads
 from leads.models import Activity, Lead
 
+from .factories import lead_api_data, lead_form_data
 from .test_admin import change_form_data
 from .test_cv_text import make_docx
 
@@ -28,22 +29,22 @@ def cv():
 
 
 def through_the_form(client, attorney_client):
-    return client.post(reverse("leads:intake"), {**FIELDS, "cv": cv()})
+    return client.post(reverse("leads:intake"), lead_form_data(cv=cv()))
 
 
 def through_the_api(client, attorney_client):
-    return client.post("/create", {**{k.upper(): v for k, v in FIELDS.items()}, "CV": cv()})
+    return client.post("/create", lead_api_data(cv=cv()))
 
 
 def through_the_pages(client, attorney_client):
     return attorney_client.post(
-        reverse("leads:lead_create"), {**FIELDS, "cv": cv(), "state": "PENDING"}
+        reverse("leads:lead_create"), lead_form_data(cv=cv(), state="PENDING")
     )
 
 
 def through_the_admin(client, attorney_client):
     return attorney_client.post(
-        reverse("admin:leads_lead_add"), {**FIELDS, "cv": cv(), "state": "PENDING"}
+        reverse("admin:leads_lead_add"), lead_form_data(cv=cv(), state="PENDING")
     )
 
 
@@ -87,7 +88,7 @@ EDITS = {
     # entry point: how it posts "last name Costa, reached out"
     "pages": lambda lead, client: client.post(
         reverse("leads:lead_edit", args=[lead.pk]),
-        {**FIELDS, "last_name": "Costa", "state": "REACHED_OUT"},
+        lead_form_data(lead, last_name="Costa", state="REACHED_OUT"),
     ),
     "admin": lambda lead, client: client.post(
         reverse("admin:leads_lead_change", args=[lead.pk]),
