@@ -20,7 +20,6 @@ from .exports import csv_response
 from .forms import CVInput
 from .imports import IMPORTED_FIELDS, REQUIRED_COLUMNS, ImportRefused, import_leads
 from .models import Activity, Erasure, Lead, Note, Resubmission
-from .states import MoveRefused
 from .templatetags.lead_times import when
 
 # The lookups the change list's filters and date hierarchy put in its address.
@@ -202,20 +201,16 @@ class LeadAdmin(admin.ModelAdmin):
 
     def set_state(self, request, queryset, state):
         """Move the selected leads to `state`, each as states.MOVES allows."""
-        changed = refused = 0
-        for lead in queryset.exclude(state=state):
-            try:
-                before = services.set_state(
-                    lead, state, source=Activity.Source.ADMIN, actor=request.user
-                )
-            except MoveRefused:
-                refused += 1
-                continue
-            changed += before is not None  # else erased meanwhile
+        changes = services.set_states(
+            queryset.exclude(state=state), state, source=Activity.Source.ADMIN, actor=request.user
+        )
         label = Lead.State(state).label.lower()
-        self.message_user(request, f"{changed} lead(s) marked as {label}.", messages.SUCCESS)
-        if refused:
-            message = f"{refused} lead(s) cannot be marked {label} from the state they are in."
+        message = f"{len(changes.moved)} lead(s) marked as {label}."
+        self.message_user(request, message, messages.SUCCESS)
+        if changes.refused:
+            message = (
+                f"{changes.refused} lead(s) cannot be marked {label} from the state they are in."
+            )
             self.message_user(request, message, messages.WARNING)
 
     def import_view(self, request):

@@ -147,6 +147,36 @@ def set_state(lead, state, *, source, actor):
     return stored.state
 
 
+@dataclass
+class StateChanges:
+    """What set_states() did: the leads it moved, as [id, the state each was in], and how many
+    were in that state already, could not move there (states.MOVES) or were gone (erased)."""
+
+    moved: list = field(default_factory=list)
+    already: int = 0
+    refused: int = 0
+    gone: int = 0
+
+
+def set_states(leads, state, *, source, actor):
+    """set_state() for each of `leads` (a bulk change): each lead in its own transaction, with its
+    own history entry. Returns the StateChanges."""
+    changes = StateChanges()
+    for lead in leads:
+        try:
+            before = set_state(lead, state, source=source, actor=actor)
+        except MoveRefused:
+            changes.refused += 1
+            continue
+        if before is None:
+            changes.gone += 1
+        elif before == state:
+            changes.already += 1
+        else:
+            changes.moved.append([lead.pk, before])
+    return changes
+
+
 def add_note(note, *, source):
     """Store the validated `note` (its lead and author set) and record it in the history."""
     with transaction.atomic():

@@ -281,31 +281,25 @@ def lead_bulk(request):
     else:
         state = action
         label = Lead.State(state).label.lower()
-        changed, gone, refused = [], 0, 0
-        for lead in chosen:
-            try:
-                before = services.set_state(
-                    lead, state, source=Activity.Source.PAGE, actor=request.user
-                )
-            except MoveRefused:
-                refused += 1
-                continue
-            if before is None:  # erased meanwhile
-                gone += 1
-            elif before != state:
-                changed.append([lead.pk, before])
+        changes = services.set_states(
+            chosen, state, source=Activity.Source.PAGE, actor=request.user
+        )
         request.session["bulk_undo"] = {
-            "changes": changed,
+            "changes": changes.moved,
             "label": label,
             "at": timezone.now().timestamp(),
         }
-        already = len(chosen) - len(changed) - gone - refused
+        moved = len(changes.moved)
         messages.success(
             request,
-            f"{len(changed)} lead{pluralize(len(changed))} marked as {label}"
-            + (f" ({already} already were)" if already else "")
-            + (f" ({refused} cannot be, from the state they are in)" if refused else "")
-            + (f" ({gone} erased meanwhile)" if gone else "")
+            f"{moved} lead{pluralize(moved)} marked as {label}"
+            + (f" ({changes.already} already were)" if changes.already else "")
+            + (
+                f" ({changes.refused} cannot be, from the state they are in)"
+                if changes.refused
+                else ""
+            )
+            + (f" ({changes.gone} erased meanwhile)" if changes.gone else "")
             + ".",
         )
     return redirect(back)
