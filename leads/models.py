@@ -19,6 +19,18 @@ DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
 RESUME_OR_CV_MESSAGE = "Add your resume as text or upload a CV file (or both)."
 
 
+def user_field():
+    """A link to the attorney (or other user) who did something: empty, the record kept, once
+    the account is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
 class DuplicateEmail(ValidationError):
     """Raised by Lead.save() when the database refuses a second lead with the same email."""
 
@@ -95,13 +107,7 @@ class Lead(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     reached_out_at = models.DateTimeField(null=True, blank=True)
-    reached_out_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reached_out_by = user_field()
     # The name of the prospect's own file, for the attorneys (the stored file has a random name).
     cv_filename = models.CharField("CV file name", max_length=200, blank=True, editable=False)
     # The words of an uploaded PDF, DOCX or TXT CV (leads/cv_text.py), as search.cv_search_text()
@@ -404,13 +410,7 @@ class Activity(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=10, choices=Source.choices, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = user_field()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Field label -> [old, new], long text summarised (leads/history.py).
     changes = models.JSONField(default=dict, blank=True)
@@ -465,13 +465,7 @@ class Note(models.Model):
     """An attorney's internal note on a lead. Never shown or sent to the prospect."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    author = user_field()
     body = models.TextField("note", max_length=2000)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -503,13 +497,7 @@ class Erasure(models.Model):
     Reason = ErasureReason
 
     lead_id = models.BigIntegerField("lead id")
-    erased_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    erased_by = user_field()
     erased_at = models.DateTimeField(default=timezone.now, editable=False)
     reason = models.CharField(max_length=20, choices=Reason.choices)
 

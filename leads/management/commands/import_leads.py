@@ -3,13 +3,13 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from leads.imports import ImportRefused, import_leads
+from leads.imports import REQUIRED_COLUMNS, ImportRefused, import_leads
 
 
 class Command(BaseCommand):
     help = (
-        "Import leads from a CSV file with the columns first_name, last_name, email and resume "
-        "(an export of leads works too). Duplicates and invalid rows are skipped and reported "
+        f"Import leads from a CSV file with the columns {', '.join(REQUIRED_COLUMNS)} (an "
+        "export of leads works too). Duplicates and invalid rows are skipped and reported "
         "with their line numbers; see leads/imports.py for the rules."
     )
 
