@@ -58,3 +58,26 @@ def test_it_refuses_an_inactive_user():
 def test_tokens_are_managed_in_the_admin(admin_client):
     assert admin.site.is_registered(TokenProxy)
     assert admin_client.get("/admin/authtoken/tokenproxy/").status_code == 200
+
+
+def get_with_token(client, lead, key):
+    return client.get(f"/get/{lead.pk}", headers={"Authorization": f"Token {key}"})
+
+
+def test_a_token_stops_working_once_deleted_or_its_user_deactivated(client, attorney, lead):
+    token = Token.objects.create(user=attorney)
+    assert get_with_token(client, lead, token.key).status_code == 200
+
+    attorney.is_active = False
+    attorney.save()
+    response = get_with_token(client, lead, token.key)
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "User inactive or deleted."
+
+    attorney.is_active = True
+    attorney.save()
+    token.delete()
+    response = get_with_token(client, lead, token.key)
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "Invalid token."
+    assert response["WWW-Authenticate"] == "Token"
