@@ -4,6 +4,7 @@ from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.template.response import TemplateResponse
@@ -17,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from . import services
 from .exports import csv_response
-from .forms import CVInput
+from .forms import CVInput, offer_states_of
 from .imports import IMPORTED_FIELDS, REQUIRED_COLUMNS, ImportRefused, import_leads
 from .models import Activity, Erasure, Lead, Note, Resubmission
 from .templatetags.lead_times import when
@@ -165,6 +166,17 @@ class LeadAdmin(admin.ModelAdmin):
     def submitted(self, lead):
         return when(lead.created_at)
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class LeadAdminForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if "state" in self.fields:  # not when read-only (the view permission only)
+                    offer_states_of(self, request.user)
+
+        return LeadAdminForm
+
     def save_model(self, request, lead, form, change):
         save = services.change_lead if change else services.create_lead
         save(lead, source=Activity.Source.ADMIN, actor=request.user)
@@ -192,7 +204,7 @@ class LeadAdmin(admin.ModelAdmin):
     def get_actions(self, request):
         """The actions, with set_state() once per state: "Mark selected leads as <state>"."""
         actions = super().get_actions(request)
-        if self.has_change_permission(request):
+        if self.has_change_permission(request) and IS_POPUP_VAR not in request.GET:
             for state, label in Lead.State.choices:
                 name = f"mark_{state.lower()}"
                 action = functools.partial(type(self).set_state, state=state)

@@ -109,9 +109,19 @@ class IntakeForm(PersonFieldsMixin, forms.ModelForm):
             held_cvs.release(self.held_cv)
 
 
+def offer_states_of(form, user):
+    """Limit the `state` choice of a lead's form to the state the lead is in (a new one:
+    pending) and those `user` may move it to (states.MOVES)."""
+    lead = form.instance
+    allowed = {lead.state, *(move.to for move in lead.next_moves(user))}
+    field = form.fields["state"]
+    field.choices = [(value, label) for value, label in field.choices if value in allowed]
+
+
 class LeadForm(PersonFieldsMixin, forms.ModelForm):
-    """The attorneys' form for creating and editing a lead. The views save it through
-    leads/services.py, which records who changed the state and when."""
+    """The attorneys' form for creating and editing a lead, by `user`: its states are the ones
+    they may move the lead to. The views save it through leads/services.py, which records who
+    changed the state and when."""
 
     class Meta:
         model = Lead
@@ -120,6 +130,10 @@ class LeadForm(PersonFieldsMixin, forms.ModelForm):
             "resume": forms.Textarea(attrs={"rows": 10}),
             "cv": CVInput(attrs={"accept": CV_ACCEPT}),
         }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_states_of(self, user)
 
 
 class NoteForm(forms.ModelForm):

@@ -112,6 +112,6 @@ def _summary(name, value):
     # A file shows as there or not (its name is the prospect's, kept on the lead's page).
     if _is_file(name):
         return "uploaded" if value else "none"
-    if isinstance(value, str) and len(value) > SUMMARY_LENGTH:
+    if isinstance(Lead._meta.get_field(name), models.TextField) and len(value) > SUMMARY_LENGTH:
         return f"{value[:SUMMARY_LENGTH].rstrip()}… ({len(value):,} characters)"
     return value

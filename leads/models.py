@@ -216,7 +216,8 @@ class Lead(models.Model):
                 self.cv.storage.delete(self.cv.name)  # written before the INSERT failed
             self._refuse_duplicate_email()
             raise
-        self._stored_state = self.state
+        if update_fields is None or "state" in update_fields:
+            self._stored_state = self.state
         cv_files.delete_replaced_cv_on_commit(self.cv, replaced_cv)
 
     def get_absolute_url(self):
@@ -293,9 +294,20 @@ class Lead(models.Model):
         if not self.resume and not self.cv:
             raise ValidationError(RESUME_OR_CV_MESSAGE, code="resume_or_cv")
         # A new lead starts pending and moves from there (services.create_lead()).
-        stored = LeadState.PENDING if self._state.adding else getattr(self, "_stored_state", None)
-        if stored and self.state != stored and states.move(stored, self.state) is None:
-            raise MoveRefused(stored, self.state)
+        if self.state in self.State.values:  # else its field's own check refused it
+            stored = self._state_before_change()
+            if self.state != stored and states.move(stored, self.state) is None:
+                raise MoveRefused(stored, self.state)
+
+    def _state_before_change(self):
+        """The state a change of this lead's state moves it from: pending for a new lead (it
+        starts there), else the stored one."""
+        if self._state.adding:
+            return LeadState.PENDING
+        stored = getattr(self, "_stored_state", None)
+        if stored is None:  # loaded without its state (.defer()), or built by hand
+            stored = Lead.objects.filter(pk=self.pk).values_list("state", flat=True).first()
+        return stored or self.state
 
     def get_constraints(self):
         # Field validation and clean() already check these rules before the constraints are

@@ -143,10 +143,10 @@ def person_data(lead):
         "resubmissions": [
             {
                 "created_at": _date(resubmission.created_at),
-                "first_name": resubmission.first_name,
-                "last_name": resubmission.last_name,
-                "email": resubmission.email,
-                "resume": resubmission.resume,
+                **{
+                    field.name: getattr(resubmission, field.name)
+                    for field in Lead.person_fields(files=False)
+                },
                 "cv_stored_name": resubmission.cv.name or None,
             }
             for resubmission in lead.resubmissions.all()

@@ -20,7 +20,7 @@ from .states import MoveRefused
 # attorneys enter themselves (pages, admin, import) is not.
 PROSPECT_SOURCES = {Activity.Source.FORM, Activity.Source.API}
 # What change_lead() saves unless told otherwise; the state goes through set_state().
-CHANGEABLE_FIELDS = ["first_name", "last_name", "email", "resume", "cv"]
+CHANGEABLE_FIELDS = Lead.PERSON_FIELDS
 
 
 def create_lead(lead, *, source, actor=None, site_url=""):
@@ -193,8 +193,10 @@ def _change_state(lead, old_state, new_state, source, actor):
         return
     user = actor if actor is not None and actor.is_authenticated else None
     move = states.move(old_state, new_state)
-    if move is None or (user is not None and not user.has_perm(move.permission)):
+    if move is None:
         raise MoveRefused(old_state, new_state)
+    if user is not None and not user.has_perm(move.permission):
+        raise MoveRefused(old_state, new_state, permission=move.permission)
     lead.make_move(move, user)
     history.record_state_change(lead, old_state, source, actor)
 

@@ -9,7 +9,7 @@ from .models import Lead, Resubmission
 
 
 @receiver(pre_save, sender=Lead)
-def remember_stored_state(instance, update_fields=None, **kwargs):
+def remember_counted_fields(instance, update_fields=None, **kwargs):
     """Read what the counts know of a lead about to be updated (its stored state, date and
     reach-out), inside the saving transaction: services lock the row first, so two changes at
     once each see what the other left. New leads cost no query: the public intake is not slowed."""

@@ -1,10 +1,10 @@
 """A lead's states and the moves between them: the one place that says which states there are,
 who may move a lead from which state to which, and what each move records.
 
-The lead's page offers a button per move (Lead.next_moves()), the list's bulk actions, the admin's
-"Change state" action and the API accept any state a lead may move to, and services.set_state()
-makes the move. A new state is a member of LeadState, its moves here, and a migration (the
-database's lead_state_valid check is built from LeadState.values)."""
+The lead's page offers a button per move (Lead.next_moves()); the list's bulk actions, the
+admin's "Mark selected leads as <state>" actions and the API accept any state a lead may move to;
+services.set_state() makes the move. A new state is a member of LeadState, its moves here, and a
+migration (the database's lead_state_valid check is built from LeadState.values)."""
 
 from dataclasses import dataclass
 
@@ -64,12 +64,15 @@ def move(from_state, to_state):
 
 
 class MoveRefused(ValidationError):
-    """A lead cannot move from `from_state` to `to_state`, or not by this user: an error about
-    the lead's state, which forms and the API show as such."""
+    """A lead cannot move from `from_state` to `to_state` (no such move), or not by this user
+    (`permission`, the one the move needs): an error about the lead's state, which forms and the
+    API show as such."""
 
-    def __init__(self, from_state, to_state):
-        message = (
-            f"A lead that is {LeadState(from_state).label.lower()} cannot be marked "
-            f"{LeadState(to_state).label.lower()}."
-        )
+    def __init__(self, from_state, to_state, permission=None):
+        to_label = LeadState(to_state).label.lower()
+        if permission:
+            message = f"You are not allowed to mark a lead {to_label}."
+        else:
+            from_label = LeadState(from_state).label.lower()
+            message = f"A lead that is {from_label} cannot be marked {to_label}."
         super().__init__({"state": ValidationError(message, code="state_move_refused")})

@@ -315,13 +315,14 @@ def lead_bulk_undo(request):
         messages.error(request, "There is no recent change to undo.")
     else:
         leads = Lead.objects.in_bulk([pk for pk, _ in undo["changes"]])
+        count = 0
         for pk, state in undo["changes"]:
             if pk in leads:
                 with suppress(MoveRefused):  # changed since to a state it cannot leave that way
                     services.set_state(
                         leads[pk], state, source=Activity.Source.PAGE, actor=request.user
                     )
-        count = len(undo["changes"])
+                    count += 1
         messages.success(request, f"Undone: {count} lead{pluralize(count)} back as before.")
     return redirect(reverse("leads:lead_list") + _query(request))
 
@@ -422,7 +423,7 @@ def lead_add_note(request, pk):
 @require_http_methods(["GET", "HEAD", "POST"])
 @attorney_required("leads.add_lead")
 def lead_create(request):
-    form = LeadForm(request.POST or None, request.FILES or None)
+    form = LeadForm(request.POST or None, request.FILES or None, user=request.user)
     return _lead_form_page(request, form, services.create_lead, "Lead {name} created.")
 
 
@@ -430,7 +431,7 @@ def lead_create(request):
 @attorney_required("leads.change_lead")
 def lead_edit(request, pk):
     lead = _get_lead_or_404(pk)
-    form = LeadForm(request.POST or None, request.FILES or None, instance=lead)
+    form = LeadForm(request.POST or None, request.FILES or None, instance=lead, user=request.user)
     return _lead_form_page(request, form, services.change_lead, "Changes saved.", lead)
 
 
@@ -462,6 +463,9 @@ def lead_set_state(request, pk):
     except MoveRefused as refused:
         messages.error(request, refused.messages[0])
     else:
+        if before is None:
+            messages.error(request, "That lead was erased meanwhile.")
+            return redirect("leads:lead_list")
         move = states.move(before, state)
         label = Lead.State(state).label.lower()
         message = move.done if move else f"{{name}} is {label} already."

@@ -2,14 +2,14 @@ import datetime
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
 from leads import services
 from leads.models import Activity, Lead, Note, Resubmission
 
-from .factories import LeadFactory, lead_form_data
+from .factories import LeadFactory, UserFactory, lead_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +233,20 @@ def test_the_attorneys_group_may_view_the_task_results():
     # As migration 0009 sets it up (transactional tests empty the database afterwards).
     group = Group.objects.get(name="Attorneys")
     assert group.permissions.filter(codename="view_dbtaskresult").exists()
+
+
+@pytest.mark.parametrize("page", [reverse("admin:leads_lead_add"), reverse("leads:lead_create")])
+def test_without_the_change_permission_a_new_lead_can_only_start_pending(client, page):
+    # Adding leads, not changing them: moving one to "reached out" is a change (states.MOVES).
+    clerk = UserFactory(is_staff=True)
+    clerk.user_permissions.set(Permission.objects.filter(codename__in=["add_lead", "view_lead"]))
+    client.force_login(clerk)
+    response = client.post(page, lead_form_data(state="REACHED_OUT"))
+    assert response.status_code == 200
+    assert "Select a valid choice. REACHED_OUT is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert not Lead.objects.exists()
+    response = client.post(page, lead_form_data(state="PENDING"))
+    assert response.status_code == 302
+    assert Lead.objects.get().state == Lead.State.PENDING

@@ -156,3 +156,11 @@ def test_a_resume_edited_beyond_its_summary_still_shows_a_change(attorney_client
     attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), data)
     old, new = lead.activities.get(kind=Kind.EDITED).changes["Resume"]
     assert old != new and new.endswith("(edited further on)")
+
+
+def test_a_long_email_is_recorded_in_full(attorney_client, lead):
+    email = "a" * 90 + "@example.com"
+    attorney_client.post(
+        reverse("leads:lead_edit", args=[lead.pk]), lead_form_data(lead, email=email)
+    )
+    assert lead.activities.get(kind=Kind.EDITED).changes["Email"] == [lead.email, email]

@@ -3,6 +3,7 @@ the API follow states.MOVES, and a state added there (here a test-only third one
 reached from "Reached out") is handled by all of them, and by the history."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
@@ -15,7 +16,7 @@ from leads.models import Activity, Lead
 from leads.serializers import LeadSerializer
 from leads.states import Move, ReachOut
 
-from .factories import AttorneyFactory, LeadFactory
+from .factories import AttorneyFactory, LeadFactory, lead_form_data
 
 
 class ThreeStates(models.TextChoices):
@@ -45,6 +46,12 @@ def _state_check(choices):
     return models.CheckConstraint(condition=Q(state__in=choices.values), name="lead_state_valid")
 
 
+def _serializers(cls=LeadSerializer):
+    yield cls
+    for subclass in cls.__subclasses__():
+        yield from _serializers(subclass)
+
+
 @pytest.fixture
 def three_states(transactional_db, monkeypatch):
     """What adding a state to LeadState and MOVES does, in this test only: the state and its
@@ -58,9 +65,12 @@ def three_states(transactional_db, monkeypatch):
     monkeypatch.setattr(LeadForm.base_fields["state"], "choices", ThreeStates.choices)
     state_filter = LeadFilter.base_filters["state"]
     monkeypatch.setitem(state_filter.extra, "choices", ThreeStates.choices)
-    monkeypatch.delattr(state_filter, "_field", raising=False)  # built with the old choices
-    for serializer in [LeadSerializer, *LeadSerializer.__subclasses__()]:
-        monkeypatch.delattr(serializer, "_built_fields", raising=False)
+    # What was built from the choices (the filter's form field, the serializers' fields) is
+    # built again in this test, and what it builds is dropped after it.
+    built = [(state_filter, "_field"), *((cls, "_built_fields") for cls in _serializers())]
+    for owner, name in built:
+        if name in vars(owner):
+            monkeypatch.delattr(owner, name)
     # SQLite rebuilds the table from the model's constraints: the model gets the new check too.
     constraints = [
         _state_check(ThreeStates) if constraint.name == "lead_state_valid" else constraint
@@ -72,6 +82,9 @@ def three_states(transactional_db, monkeypatch):
         editor.add_constraint(Lead, _state_check(ThreeStates))
     yield
     Lead.objects.all().delete()
+    for owner, name in built:
+        if name in vars(owner):
+            delattr(owner, name)
     monkeypatch.undo()
     with connection.schema_editor() as editor:
         editor.remove_constraint(Lead, _state_check(ThreeStates))
@@ -126,20 +139,30 @@ def test_a_move_that_is_not_declared_is_refused(attorney_client):
     assert not lead.activities.filter(kind=Activity.Kind.STATE_CHANGED).exists()
 
 
-def test_the_edit_form_refuses_an_undeclared_move(attorney_client):
-    lead = LeadFactory()
-    data = {
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "email": lead.email,
-        "resume": lead.resume,
-        "state": "RETAINED",
-    }
+def test_the_edit_form_offers_the_declared_moves_only(attorney_client):
+    lead, reached = LeadFactory(), reached_out_lead(attorney_client.attorney)
+    form = attorney_client.get(reverse("leads:lead_edit", args=[reached.pk])).content.decode()
+    assert '<option value="RETAINED">Retained</option>' in form
+    form = attorney_client.get(reverse("leads:lead_edit", args=[lead.pk])).content.decode()
+    assert 'value="RETAINED"' not in form
+
+    data = lead_form_data(lead, state="RETAINED")
     response = attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), data)
     assert response.status_code == 200
-    assert "A lead that is pending cannot be marked retained." in response.content.decode()
+    assert "Select a valid choice. RETAINED is not one of the available choices." in (
+        response.content.decode()
+    )
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING
+
+
+def test_the_model_refuses_an_undeclared_move(three_states):
+    lead = LeadFactory.build(state="RETAINED")
+    with pytest.raises(ValidationError) as refused:
+        lead.full_clean()
+    assert refused.value.message_dict == {
+        "state": ["A lead that is pending cannot be marked retained."]
+    }
 
 
 def test_the_list_has_a_tab_and_a_bulk_action_for_the_state(attorney_client):
