@@ -828,9 +828,13 @@ def print_exports(exports, small, large):
 # the read), multipart create with a CV against the baseline's JSON create, p50 large/small for
 # the lists and searches (issue 4), p99 of the scenarios with the worker beside the app (issue 9).
 API_TARGETS = {"1. POST /create": 0.08, "2. GET /get/<id>": 0.25}
+# Issue 13: the project against the framework floor with token authentication, same run.
+FLOOR_TOKEN_TARGETS = {"1. POST /create": 0.6, "2. GET /get/<id>": 0.8}
 MULTIPART_TARGET, MULTIPART_MOONSHOT = 0.08, 0.15
 LARGE_SMALL_TARGET = 2
 P99_TARGET_MS = 100
+# Issue 10: a known email's answer takes as long as a new one's, within the bench's noise.
+KNOWN_EMAIL_TOLERANCE = 0.15
 
 
 def verdict(met):
@@ -851,6 +855,13 @@ def print_summary(results, small, large):
             if r["target"] == "project":
                 target = API_TARGETS[r["scenario"]]
                 ratio += f" (target >= {target}: {verdict(value >= target)})"
+                if floor := by_key.get((r["scenario"], "floor+token")):
+                    value = r["rps"] / floor["rps"]
+                    target = FLOOR_TOKEN_TARGETS[r["scenario"]]
+                    ratio += (
+                        f"; project/floor+token {value:.2f} (target >= {target}: "
+                        f"{verdict(value >= target)})"
+                    )
             elif r["target"] == "anonymous":
                 ratio += " (no token, rate limit off)"
             else:
@@ -863,9 +874,11 @@ def print_summary(results, small, large):
             )
         elif r["scenario"].startswith("1k.") and ("1. POST /create", "anonymous") in by_key:
             new = by_key[("1. POST /create", "anonymous")]
+            p50 = r["p50"] / new["p50"]
             ratio = (
-                f"p50 known/new email {r['p50'] / new['p50']:.2f}, req/s known/new "
-                f"{r['rps'] / new['rps']:.2f} (issue 10: within noise, ~1)"
+                f"p50 known/new email {p50:.2f}, req/s known/new "
+                f"{r['rps'] / new['rps']:.2f} (issue 10 wants ~1, within "
+                f"{KNOWN_EMAIL_TOLERANCE:.0%}: {verdict(abs(p50 - 1) <= KNOWN_EMAIL_TOLERANCE)})"
             )
         elif r["scenario"].startswith(("7.", "8.")):
             ratio = f"p99 target < {P99_TARGET_MS} ms: {verdict(r['p99'] < P99_TARGET_MS)}"
