@@ -12,7 +12,7 @@ from . import cv_files, search, states
 from .cv_files import cv_storage, cv_upload_to
 from .identity import email_key
 from .search import SEARCH_KEYS
-from .states import LeadState, MoveRefused, ReachOut
+from .states import LeadState, ReachOut
 from .validators import validate_cv, validate_no_control_characters
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
@@ -296,8 +296,8 @@ class Lead(models.Model):
         # A new lead starts pending and moves from there (services.create_lead()).
         if self.state in self.State.values:  # else its field's own check refused it
             stored = self._state_before_change()
-            if self.state != stored and states.move(stored, self.state) is None:
-                raise MoveRefused(stored, self.state)
+            if self.state != stored:
+                states.allowed_move(stored, self.state)
 
     def _state_before_change(self):
         """The state a change of this lead's state moves it from: pending for a new lead (it
@@ -362,10 +362,7 @@ class Lead(models.Model):
 
     def move_to(self, state, by=None):
         """Move this lead from its state to `state` (see make_move())."""
-        move = states.move(self.state, state)
-        if move is None:
-            raise MoveRefused(self.state, state)
-        self.make_move(move, by)
+        self.make_move(states.allowed_move(self.state, state), by)
 
     def make_move(self, move, by=None):
         """Make `move` (a states.Move) and save, recording that attorney `by` reached out now if

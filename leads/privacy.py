@@ -52,6 +52,16 @@ def cv_names(lead):
     return names
 
 
+def count_records(lead, records=None):
+    """How many of each thing is held about the person: CV files (cv_names()), then the rows of
+    `records` (records_about(lead) if not given), as {what: count}."""
+    if records is None:
+        records = records_about(lead)
+    return {"CV files": len(cv_names(lead))} | {
+        what: rows.count() for what, rows in records.items()
+    }
+
+
 def records_about(lead):
     """Every stored row about the person apart from the lead itself, as {what: queryset}.
 

@@ -192,12 +192,7 @@ def _change_state(lead, old_state, new_state, source, actor):
     if new_state == old_state:
         return
     user = actor if actor is not None and actor.is_authenticated else None
-    move = states.move(old_state, new_state)
-    if move is None:
-        raise MoveRefused(old_state, new_state)
-    if user is not None and not user.has_perm(move.permission):
-        raise MoveRefused(old_state, new_state, permission=move.permission)
-    lead.make_move(move, user)
+    lead.make_move(states.allowed_move(old_state, new_state, user), user)
     history.record_state_change(lead, old_state, source, actor)
 
 
@@ -233,8 +228,7 @@ def erase_lead(lead_id, *, actor, reason):
         if lead is None:
             return Erased(lead_id)
         records = privacy.records_about(lead)
-        removed = {what: rows.count() for what, rows in records.items()}
-        removed["CV files"] = len(privacy.cv_names(lead))
+        removed = privacy.count_records(lead, records)
         records["admin log entries"].delete()
         records["background tasks"].delete()
         lead.delete()  # and, with it, its notes, history and resubmissions

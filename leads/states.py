@@ -63,6 +63,17 @@ def move(from_state, to_state):
     return next((m for m in MOVES.get(from_state, ()) if m.to == to_state), None)
 
 
+def allowed_move(from_state, to_state, user=None):
+    """The move from `from_state` to `to_state`, which `user` (if given) has the permission for;
+    raises MoveRefused if there is no such move, or they lack it."""
+    found = move(from_state, to_state)
+    if found is None:
+        raise MoveRefused(from_state, to_state)
+    if user is not None and not user.has_perm(found.permission):
+        raise MoveRefused(from_state, to_state, permission=found.permission)
+    return found
+
+
 class MoveRefused(ValidationError):
     """A lead cannot move from `from_state` to `to_state` (no such move), or not by this user
     (`permission`, the one the move needs): an error about the lead's state, which forms and the

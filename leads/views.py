@@ -532,11 +532,5 @@ def lead_erase(request, pk):
         services.erase_lead(lead.pk, actor=request.user, reason=reason)
         messages.success(request, f"Lead {lead.pk} erased.")
         return redirect("leads:lead_list")
-    records = privacy.records_about(lead)
-    context = {
-        "lead": lead,
-        "form": form,
-        "cv_files": len(privacy.cv_names(lead)),
-        "records": {what: rows.count() for what, rows in records.items()},
-    }
+    context = {"lead": lead, "form": form, "records": privacy.count_records(lead)}
     return render(request, "leads/lead_erase.html", context)
