@@ -171,7 +171,7 @@ def new_leads_per_week(now):
     natively, where truncating every date to its week runs a Python function per row on SQLite."""
     mondays = week_starts(now)
     bounds = [_midnight(monday) for monday in [*mondays, mondays[-1] + datetime.timedelta(weeks=1)]]
-    this_monday = week_starts(timezone.now())[-1]
+    this_monday = _monday(timezone.now())
     keys = {monday: _week_key(monday) for monday in mondays if monday < this_monday}
     counts = cache.get_many(keys.values())
     uncounted = [index for index, monday in enumerate(mondays) if keys.get(monday) not in counts]
@@ -203,7 +203,7 @@ def past_week_key(created_at):
     """The cache key of the count of the week of `created_at` if that week is over, else None
     (the current week is counted by each request)."""
     monday = _monday(created_at)
-    return _week_key(monday) if monday < week_starts(timezone.now())[-1] else None
+    return _week_key(monday) if monday < _monday(timezone.now()) else None
 
 
 def cache_keys():

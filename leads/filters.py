@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from .identity import email_key
 from .models import Lead
+from .search import SEARCH_KEYS
 
 # Column -> its label (the page's sortable headers).
 ORDERINGS = {
@@ -77,13 +78,8 @@ class LeadOrderingFilter(django_filters.ChoiceFilter):
     """Sorts by one column (ORDERINGS), "-" before it for descending. The last name sorts by
     first name next, and the id breaks ties, so that pages never overlap or skip a lead. Names
     and emails sort in any case ("van Dijk" among the V's), by their lower-cased copies, which
-    the indexes read in order (Lead.Meta.indexes): no sorting of a million leads per page."""
-
-    SORT_KEYS = {
-        "first_name": "search_first_name",
-        "last_name": "search_last_name",
-        "email": "search_email",
-    }
+    the indexes read in order (search.SEARCH_KEYS, Lead.Meta.indexes): no sorting of a million
+    leads per page."""
 
     def __init__(self, **kwargs):
         choices = [
@@ -99,7 +95,7 @@ class LeadOrderingFilter(django_filters.ChoiceFilter):
         descending, column = value.startswith("-"), value.lstrip("-")
         columns = [column, *(["first_name"] if column == "last_name" else []), "id"]
         sign = "-" if descending else ""
-        return leads.order_by(*(f"{sign}{self.SORT_KEYS.get(name, name)}" for name in columns))
+        return leads.order_by(*(f"{sign}{SEARCH_KEYS.get(name, name)}" for name in columns))
 
 
 class LeadFilter(django_filters.FilterSet):
