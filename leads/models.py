@@ -32,12 +32,14 @@ def user_field():
 
 
 class DuplicateEmail(ValidationError):
-    """Raised by Lead.save() when the database refuses a second lead with the same email."""
+    """Raised by Lead.save() when the database refuses a second lead with the same email;
+    `lead_id` is the id of the lead that has it."""
 
-    def __init__(self):
+    def __init__(self, lead_id):
         super().__init__(
             {"email": ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")}
         )
+        self.lead_id = lead_id
 
 
 class LeadQuerySet(models.QuerySet):
@@ -253,11 +255,11 @@ class Lead(models.Model):
 
     def _refuse_duplicate_email(self):
         """After the database refused a save: DuplicateEmail if another lead has the email."""
-        if (
-            self.email
-            and Lead.objects.filter(email_key=self.email_key).exclude(pk=self.pk).exists()
-        ):
-            raise DuplicateEmail() from None
+        if not self.email:
+            return
+        others = Lead.objects.filter(email_key=self.email_key).exclude(pk=self.pk)
+        if (other := others.values_list("pk", flat=True).first()) is not None:
+            raise DuplicateEmail(other) from None
 
     @property
     def full_name(self):
