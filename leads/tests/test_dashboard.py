@@ -434,9 +434,9 @@ def test_a_past_week_follows_its_leads(
 def test_past_the_limit_the_worker_measures_the_median(
     attorney, attorney_client, monkeypatch, run_worker, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(dashboard, "MEDIAN_IN_REQUEST_LIMIT", 1)
     reached_out(HOUR)
     assert attorney_client.get(DASHBOARD).context["median_time_to_reach_out"] == HOUR
+    monkeypatch.setattr(dashboard, "MEDIAN_IN_REQUEST_LIMIT", 1)
 
     leads = LeadFactory.create_batch(2, created_at=timezone.now() - 5 * HOUR)
     with django_capture_on_commit_callbacks(execute=True):
@@ -458,3 +458,30 @@ def test_past_the_limit_the_worker_measures_the_median(
     with django_capture_on_commit_callbacks(execute=True):
         services.set_state(leads[0], Lead.State.PENDING, source="PAGE", actor=attorney)
     assert queued.filter(status="READY").count() == 1
+
+
+def test_a_lost_median_past_the_limit_is_measured_by_the_worker(
+    attorney_client, monkeypatch, run_worker
+):
+    """A flushed cache (or a new cache server) at a million leads: the page does not sort every
+    reached-out lead to answer; it says the median is being measured, and the worker does it."""
+    reached_out(HOUR)
+    reached_out(3 * HOUR)
+    monkeypatch.setattr(dashboard, "MEDIAN_IN_REQUEST_LIMIT", 2)
+    cache.clear()
+
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            response = attorney_client.get(DASHBOARD)
+        assert response.status_code == 200
+        assert response.context["median_time_to_reach_out"] is None
+        assert "Being measured over every lead reached out" in response.content.decode()
+        assert not any("ORDER BY" in q["sql"] and "reached_out_at" in q["sql"] for q in queries)
+    assert DBTaskResult.objects.filter(task_path=TASK).count() == 1  # one refresh queued
+
+    run_worker()
+
+    response = attorney_client.get(DASHBOARD)
+    assert response.context["median_time_to_reach_out"] == 2 * HOUR
+    assert response.context["reached_out_measured"] == 2
+    assert "2 hours" in response.content.decode()
