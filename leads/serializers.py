@@ -153,11 +153,16 @@ class LeadSerializer(serializers.ModelSerializer):
         # A stored CV was checked when it was uploaded. Reading it again could only fail for
         # reasons that are not this request's (say, a file missing from disk).
         exclude = ["cv"] if self.instance and "cv" not in attrs else None
-        # A prospect's submission (see LeadCreateView) is not refused for a known email.
-        lead.refuse_known_email = not self.context.get("submission", False)
+        # A known email is refused by the database's unique constraint when the lead is saved
+        # (save() answers 409), not by a query here first. Only a body that is refused anyway
+        # is checked for it, so that its 409 lists every problem at once. A prospect's
+        # submission (see LeadCreateView) is not refused for a known email.
+        lead.refuse_known_email = False
         try:
             lead.full_clean(exclude=exclude)
         except DjangoValidationError as error:
+            if not self.context.get("submission", False):
+                error = _with_known_email(lead, error, exclude)
             raise serializers.ValidationError(with_api_names(error)) from None
         # The model trims the text and normalizes the email as it validates: keep its values.
         return {name: getattr(lead, name) for name in attrs}
@@ -196,6 +201,18 @@ class LeadSerializer(serializers.ModelSerializer):
             actor=self.context["request"].user,
             fields=list(validated_data),
         )
+
+
+def _with_known_email(lead, error, exclude):
+    """`error` (of lead.full_clean()) with the known-email error too, if another lead has the
+    email: the check full_clean() skipped (see LeadSerializer.validate)."""
+    errors = error.update_error_dict({})
+    lead.refuse_known_email = True
+    try:
+        lead.validate_constraints(exclude={*(exclude or ()), *errors})
+    except DjangoValidationError as known:
+        errors = known.update_error_dict(errors)
+    return DjangoValidationError(errors)
 
 
 def _holds_fields(field):

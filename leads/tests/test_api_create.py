@@ -4,6 +4,8 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
@@ -213,6 +215,28 @@ def test_a_duplicate_is_a_409_that_lists_other_errors_too(client, as_attorney):
     assert error["code"] == "duplicate_email"
     assert list(error["fields"]) == ["EMAIL"]
     assert "resume" in error["message"].lower()
+
+
+def test_the_database_refuses_a_known_email_without_a_lookup_before(client, as_attorney):
+    """A valid body is saved at once: the unique constraint refuses a known email (409), and
+    only then is the other lead looked up. A new email costs no query for it."""
+    with CaptureQueriesContext(connection) as new:
+        post_json(client, lead_api_data(email="someone.new@example.com"), headers=as_attorney)
+    LeadFactory(email="john.doe@example.com")
+    with CaptureQueriesContext(connection) as known:
+        response = post_json(
+            client, lead_api_data(email="John.Doe@example.com"), headers=as_attorney
+        )
+
+    def lookups(queries):
+        return [q["sql"] for q in queries if "email_key" in q["sql"] and "INSERT" not in q["sql"]]
+
+    assert lookups(new) == []
+    assert len(lookups(known)) == 1
+    assert error_of(response, 409)["fields"] == {
+        "EMAIL": ["A lead with this email address already exists."]
+    }
+    assert Lead.objects.count() == 2
 
 
 def test_a_duplicate_that_wins_the_race_is_a_409(client, as_attorney, monkeypatch):
