@@ -416,6 +416,13 @@ def main():
         default=list(GROUPS),
         help="comma-separated scenario groups to run (default: all), e.g. intake,drain",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="rounds of scenarios 1 and 2, each running the four apps in turn; the summary "
+        "keeps each app's best round (default: 2)",
+    )
     options = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk (see bench/README.md)")
@@ -469,12 +476,20 @@ def main():
         env, token_header, _ = prepare(base_env, work / "writes.sqlite3")
         print("Scenarios 1 and 2: project, Django floor and baseline", flush=True)
         floor = "bench.django_floor_app:application"
-        for target_name, app, table, db, app_env in (
+        apps = [
             ("project", "leads_dashboard.wsgi:application", "leads_lead", env["SQLITE_PATH"], {}),
             ("floor", floor, "leads_lead", env["SQLITE_PATH"], {}),
             ("floor+token", floor, "leads_lead", env["SQLITE_PATH"], {"FLOOR_TOKEN_AUTH": "1"}),
             ("baseline", "bench.baseline_app:application", "lead", env["BASELINE_DB"], {}),
+        ]
+        # The apps are measured one after the other, and this shared machine's speed drifts
+        # over minutes: a ratio of two of them moved by 15% from run to run. Each round
+        # measures all four in turn, and the summary keeps each one's best (best_rounds()).
+        for round_number, (target_name, app, table, db, app_env) in (
+            (number, app) for number in range(1, options.rounds + 1) for app in apps
         ):
+            if target_name == "project" and options.rounds > 1:
+                print(f"  round {round_number} of {options.rounds}", flush=True)
             server = Server(app, {**env, **app_env})
             try:
                 measure(
@@ -575,7 +590,9 @@ def main():
         print("Scenario 9: the worker sends 1,000 queued emails", flush=True)
         drain = drain_scenario(base_env, work)
 
-    print_summary(results, small, options.large)
+    print_summary(best_rounds(results), small, options.large)
+    if "api" in options.only and options.rounds > 1:
+        print(f"(scenarios 1 and 2: each app's best of {options.rounds} rounds)")
     if exports:
         print_exports(exports, small, options.large)
     if background:
@@ -839,6 +856,22 @@ KNOWN_EMAIL_TOLERANCE = 0.15
 
 def verdict(met):
     return "met" if met else "MISSED"
+
+
+def best_rounds(results):
+    """`results` with one result per scenario and app: the one of most requests per second,
+    in the place of the first."""
+    best = {}
+    for r in results:
+        key = (r["scenario"], r["target"])
+        if key not in best or r["rps"] > best[key]["rps"]:
+            best[key] = r
+    kept = []
+    for r in results:
+        key = (r["scenario"], r["target"])
+        if key in best:
+            kept.append(best.pop(key))
+    return kept
 
 
 def print_summary(results, small, large):
