@@ -6,7 +6,6 @@ import logging
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -24,6 +23,7 @@ from . import services
 from .api_parsers import JSONParser, MultiPartParser, RequestTooLarge
 from .filters import LeadFilter
 from .models import Activity, Lead, Note
+from .pagination import LeadPaginator
 from .serializers import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -110,7 +110,7 @@ class LeadPagination(PageNumberPagination):
 
     def django_paginator_class(self, queryset, page_size):
         # Called by DRF as a class: a paginator told the count, when the view knows it.
-        paginator = Paginator(queryset, page_size)
+        paginator = LeadPaginator(queryset, page_size)
         if self.known_count is not None:
             paginator.count = self.known_count
         return paginator

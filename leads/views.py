@@ -24,6 +24,7 @@ from .exports import csv_response
 from .filters import LeadFilter
 from .forms import EraseForm, IntakeForm, LeadForm, NoteForm
 from .models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
+from .pagination import LeadPaginator
 from .states import MoveRefused
 from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
 
@@ -136,7 +137,7 @@ def lead_list(request):
     else:  # from the cached counters, without counting a million leads (leads/dashboard.py)
         counts = Lead.objects.cached_counts_by_state()
         stale = stale_count(counts)
-    paginator = Paginator(leads.defer("resume", "cv_text"), _page_size(request))
+    paginator = LeadPaginator(leads.defer("resume", "cv_text"), _page_size(request))
     total = filters.total(counts)
     if total is None and chosen.get("attention") and not chosen.get("state"):
         total = stale  # the "Needs attention" tab
