@@ -52,11 +52,18 @@ class LeadQuerySet(models.QuerySet):
         """Pending leads submitted more than STALE_LEAD_DAYS days ago: nobody has handled them."""
         return self.filter(_stale())
 
-    def count_stale(self):
-        """stale().count(), as a count of this query's leads that are stale: a search keeps
-        SQLite on its own indexes, where stale() draws it to the (state, created_at) one
-        and a search over a million leads took 1.6 s."""
-        return self.aggregate(n=models.Count("id", filter=_stale()))["n"]
+    def counts_by_state_and_stale(self):
+        """(counts_by_state(), how many are stale()) of this query's leads, in one query, which
+        reads what a search matched once (twice took 56 ms at a million leads on PostgreSQL).
+        Counting the stale ones among them, rather than filtering by stale(), keeps SQLite on
+        the search's indexes, where stale() draws it to the (state, created_at) one: a search
+        over a million leads took 1.6 s."""
+        values = Lead.State.values
+        counted = self.aggregate(
+            **{f"state_{state}": models.Count("id", filter=Q(state=state)) for state in values},
+            stale=models.Count("id", filter=_stale()),
+        )
+        return {state: counted[f"state_{state}"] for state in values}, counted["stale"]
 
     def counts_by_state(self):
         counts = dict(self.order_by().values_list("state").annotate(n=models.Count("id")))

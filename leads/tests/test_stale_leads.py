@@ -83,7 +83,9 @@ def test_reaching_out_clears_the_flag(attorney_client, leads):
 
 def test_the_needs_attention_tab_counts_the_searched_leads_only(attorney_client, leads):
     LeadFactory(last_name="Stale", first_name="Other", created_at=days_ago(9))
-    assert Lead.objects.count_stale() == Lead.objects.stale().count() == 2
+    counts, stale = Lead.objects.counts_by_state_and_stale()
+    assert counts == Lead.objects.counts_by_state() == {"PENDING": 3, "REACHED_OUT": 1}
+    assert stale == Lead.objects.stale().count() == 2
 
     response = attorney_client.get(LIST, {"search": "stale"})
     tabs = {label: count for label, _, count, _ in response.context["tabs"]}
