@@ -237,7 +237,7 @@ class LeadListView(generics.ListAPIView):
     # The filters of the attorneys' list page and its export (leads/filters.py).
     filter_backends = [DjangoFilterBackend]
     filterset_class = LeadFilter
-    queryset = Lead.objects.all()
+    queryset = Lead.objects.defer("cv_text")
 
     def known_count(self):
         """The total of a list picked by its state alone (or not at all), from the cached
@@ -261,7 +261,9 @@ class LeadListView(generics.ListAPIView):
 class LeadDetailView(generics.RetrieveAPIView):
     permission_classes = [CanViewLeads]
     serializer_class = LeadDetailSerializer
-    queryset = Lead.objects.annotate(has_notes=Exists(Note.objects.filter(lead=OuterRef("pk"))))
+    queryset = Lead.objects.defer("cv_text").annotate(
+        has_notes=Exists(Note.objects.filter(lead=OuterRef("pk")))
+    )
 
 
 @extend_schema_view(

@@ -256,6 +256,21 @@ def test_the_query_count_does_not_grow_with_the_page_size(client, django_assert_
         client.get(URL, {"page_size": 100}, headers=headers)
 
 
+@pytest.mark.parametrize("path", [URL, "/get/ID"])
+def test_a_read_leaves_the_cvs_words_in_the_database(attorney_client, path):
+    """The words of a CV (up to 50,000 characters a lead) are for the search only: a page of
+    100 leads does not carry megabytes of them from the database to answer without them."""
+    lead = LeadFactory()
+    Lead.objects.filter(pk=lead.pk).update(cv_text=" immigration paralegal " * 2000)
+    with CaptureQueriesContext(connection) as queries:
+        response = attorney_client.get(path.replace("ID", str(lead.pk)))
+    assert response.status_code == 200
+    reads = [q["sql"] for q in queries if 'FROM "leads_lead"' in q["sql"]]
+    assert reads
+    assert not any('"cv_text"' in sql for sql in reads)
+    assert "paralegal" not in response.content.decode()
+
+
 @pytest.mark.parametrize("query", [{}, {"state": "PENDING"}, {"state": "REACHED_OUT"}])
 def test_a_list_picked_by_state_takes_its_total_from_the_counters(attorney_client, attorney, query):
     LeadFactory.create_batch(2)
