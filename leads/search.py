@@ -17,6 +17,8 @@ SEARCH_KEYS = {
     "email": "search_email",
 }
 WORD = re.compile(r"\w+")
+# Up to this many leads whose CV has a word of a search are named by id in the search's query.
+CV_MATCHES_LISTED = 1000
 
 
 def matching(leads, query):
@@ -26,7 +28,8 @@ def matching(leads, query):
     Prefix matching, rather than "contains", lets the database answer from the indexes on the
     lower-cased copies of the names and email (SEARCH_KEYS), which hold every column the
     search and the list's counts need: a search stays fast with 100,000 leads. The CV words
-    are looked up in the leads that have CV text only (a partial index lists them)."""
+    are looked up in the leads that have CV text only (a partial index lists them), once per
+    word: the leads they match are named by id when they are few (CV_MATCHES_LISTED)."""
     every_lead = leads.model.objects
     for word in query.split()[:10]:
         prefix = word.lower()
@@ -34,15 +37,24 @@ def matching(leads, query):
         cv_words = cv_search_text(word).strip()
         if not cv_words:
             leads = leads.filter(names)
+            continue
+        cv_matches = _cv_words_start_with(every_lead, cv_words)
+        listed = list(cv_matches[: CV_MATCHES_LISTED + 1])
+        if len(listed) <= CV_MATCHES_LISTED:
+            # Plain conditions on the row, which PostgreSQL answers from the indexes alone
+            # (name ranges and ids), word by word, before it reads the few leads that match
+            # every word (migration 0018 helps it see that): counting "amara okafor" at a
+            # million leads took 4 ms, where a subquery per word read each word's 6,300 leads
+            # from the table (54 ms).
+            leads = leads.filter(names | Q(pk__in=listed))
         elif connections[leads.db].vendor == "postgresql":
             # PostgreSQL cannot answer "a name matches OR id IN (subquery)" from the name
             # indexes: it would read the whole table. The union of the two keeps both on
             # their indexes (SQLite, the other way round, is faster with the OR).
-            by_name = every_lead.filter(names).order_by().values("pk")
-            cv_matches = _cv_words_start_with(every_lead, cv_words)
+            by_name = every_lead.filter(names).order_by().values_list("pk", flat=True)
             leads = leads.filter(pk__in=by_name.union(cv_matches))
         else:
-            leads = leads.filter(names | Q(pk__in=_cv_words_start_with(every_lead, cv_words)))
+            leads = leads.filter(names | Q(pk__in=cv_matches))
     return leads
 
 
@@ -62,7 +74,8 @@ def _cv_words_start_with(every_lead, words):
     # partial index, so that a search reads only the leads that have CV text, however many
     # leads there are.
     with_cv_text = every_lead.exclude(cv_text="")
-    return with_cv_text.filter(cv_text__contains=f" {words}").order_by().values("pk")
+    matches = with_cv_text.filter(cv_text__contains=f" {words}")
+    return matches.order_by().values_list("pk", flat=True)
 
 
 def _starts_with(lookup, prefix):

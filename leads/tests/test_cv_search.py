@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from leads import services
+from leads import search, services
 from leads.models import Activity, Lead
 
 from .factories import LeadFactory, lead_form_data
@@ -125,3 +125,28 @@ def test_the_command_reads_the_cvs_stored_before_cv_search(client, attorney_clie
     assert "could not be read" in err.getvalue()
     assert Lead.objects.get(email="prospect@example.com").cv_text == " paralegal in porto "
     assert dict(Lead.objects.values_list("pk", "updated_at")) == updated_at
+
+
+def with_cv_text(text):
+    """A lead whose CV's words (as the worker stores them) are `text`."""
+    lead = LeadFactory()
+    Lead.objects.filter(pk=lead.pk).update(cv_text=search.cv_search_text(text))
+    return lead
+
+
+@pytest.mark.parametrize("listed", [1000, 1], ids=["named-by-id", "past-the-listed-limit"])
+def test_a_word_in_many_cvs_finds_the_same_leads(attorney_client, monkeypatch, listed):
+    # Up to search.CV_MATCHES_LISTED leads whose CV has the word are named by id in the query;
+    # past it, they are matched by a subquery. Either way, the same leads are found.
+    monkeypatch.setattr(search, "CV_MATCHES_LISTED", listed)
+    in_cvs = [with_cv_text("Kubernetes in Porto"), with_cv_text("kubelet")]
+    by_name = LeadFactory(first_name="Kubelik", last_name="Porto")
+    with_cv_text("COBOL in Lisbon")
+
+    def found(query):
+        results = attorney_client.get("/get", {"search": query}).json()["results"]
+        return {item["LEAD_ID"] for item in results}
+
+    assert found("kube") == {lead.pk for lead in [*in_cvs, by_name]}
+    assert found("kube porto") == {in_cvs[0].pk, by_name.pk}
+    assert found("lisbon kube") == set()
