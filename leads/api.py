@@ -245,7 +245,7 @@ class LeadListView(generics.ListAPIView):
         filters = LeadFilter(self.request.query_params, queryset=Lead.objects.all())
         if not filters.is_valid() or filters.is_narrowed():
             return None
-        return filters.total(Lead.objects.cached_counts_by_state())
+        return filters.total(Lead.objects.kept_counts_by_state())
 
 
 @extend_schema_view(

@@ -1,44 +1,47 @@
-"""The number of leads in each state (Lead.objects.cached_counts_by_state()), from counters in
-the cache, so that neither the list pages nor the dashboard count a million rows per request.
+"""The number of leads in each state (Lead.objects.kept_counts_by_state()), kept in the database
+(StateCount, a row per state), so that neither the list pages nor the dashboard count a million
+rows per request, and a cache flush or a new cache server loses no count.
 
-Every saved or deleted lead adjusts them once the change commits (the receivers in
-leads/signals.py call adjust_on_commit()), and the dashboard's numbers with them
-(leads/dashboard.py)."""
+Every saved or deleted lead adjusts the count of its state inside its own transaction (the
+receivers in leads/signals.py call adjust()): a change that rolls back counts nothing, and one
+that commits is counted by the same commit. The trade-off, on PostgreSQL: a lead's change keeps
+its state's row locked until it commits, so changes of leads in the same state commit one after
+another (about 1 ms each; an intake takes far fewer). SQLite writes one transaction at a time
+anyway, and this saves the second write that a counter in the cache took.
+
+The dashboard's other numbers (past weeks, the median time to reach out) are kept in the cache
+and adjusted once the change commits (leads/dashboard.py)."""
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 
 from . import dashboard
-from .models import Lead
+from .models import Lead, StateCount
 
-STATE_COUNTS_CACHE_KEY = "leads:counts-by-state"
-# The counters are counted again this often (a fraction of a second at a million leads), so that
-# a miscount heals: a change committed while a recount ran, a cache error at a commit.
-STATE_COUNTS_SECONDS = 10 * 60
 # What a change of these fields can change in the counts and the dashboard's numbers.
 COUNTED_FIELDS = ["state", "created_at", "reached_out_at"]
 
 
-def cached_counts_by_state():
-    """Lead.objects.counts_by_state() of all leads, from the counters in the cache. Counted when
-    the cache has lost a counter, and every STATE_COUNTS_SECONDS in any case."""
-    keys = {state: state_count_key(state) for state in Lead.State.values}
-    cached = cache.get_many(keys.values())
-    if len(cached) == len(keys):
-        return {state: cached[key] for state, key in keys.items()}
-    counts = Lead.objects.counts_by_state()
-    for state, key in keys.items():
-        if key in cached:
-            counts[state] = cached[key]
-        else:
-            # add(), not set(): a counter that a change adjusted meanwhile is the newer one.
-            cache.add(key, counts[state], STATE_COUNTS_SECONDS)
+def kept_counts_by_state():
+    """Lead.objects.counts_by_state() of all leads, from the kept counts: one query of a row per
+    state. Counted again if a state has no row (a new state, a test's emptied database)."""
+    kept = dict(StateCount.objects.values_list("state", "leads"))
+    if not set(Lead.State.values) <= kept.keys():
+        return count_again()
+    return {state: kept[state] for state in Lead.State.values}
+
+
+def count_again():
+    """Count the leads per state and keep the counts; drop the dashboard's cached numbers. For
+    writes that bypass the models' signals (seed_leads's bulk insert) and for lost rows."""
+    with transaction.atomic():
+        counts = Lead.objects.counts_by_state()
+        for state, leads in counts.items():
+            StateCount.objects.update_or_create(state=state, defaults={"leads": leads})
+    keys = dashboard.cache_keys()
+    _on_commit(lambda: cache.delete_many(keys))
     return counts
-
-
-def state_count_key(state):
-    """The cache key of the number of leads in `state` (see cached_counts_by_state())."""
-    return f"{STATE_COUNTS_CACHE_KEY}:{state}"
 
 
 def counted(lead):
@@ -46,33 +49,30 @@ def counted(lead):
     return tuple(getattr(lead, name) for name in COUNTED_FIELDS)
 
 
-def adjust_on_commit(before, after):
-    """Adjust the counts (and the dashboard's numbers) to one lead going from `before` to `after`
-    (each as counted() gives it, or None when there is no such lead), once the change is
-    committed: until then, other requests see the stored leads the counts are of."""
-    _on_commit(lambda: _adjust(before, after))
-
-
-def forget_cached_counts():
-    """Drop the counts and the dashboard's numbers (for changes that send no signals, such as
-    bulk inserts): they are counted again when next read."""
-    keys = [*map(state_count_key, Lead.State.values), *dashboard.cache_keys()]
-    _on_commit(lambda: cache.delete_many(keys))
-
-
-def _adjust(before, after):
-    """Atomic increments, so that concurrent changes on several hosts all count. A counter the
-    cache has lost is counted again when next read."""
+def adjust(before, after):
+    """Adjust the counts to one lead going from `before` to `after` (each as counted() gives it,
+    or None when there is no such lead), in the changing transaction; the dashboard's numbers
+    once the change is committed: until then, other requests see the leads they are of."""
     if before == after:
         return
-    for counted_lead, delta in ((before, -1), (after, 1)):
-        if counted_lead is None:
-            continue
-        state, created_at, _ = counted_lead
-        if before is None or after is None or before[0] != after[0]:
-            _add(state_count_key(state), delta)
-        if before is None or after is None or before[1] != after[1]:
-            if key := dashboard.past_week_key(created_at):
+    moved = {}
+    if before is None or after is None or before[0] != after[0]:
+        for counted_lead, delta in ((before, -1), (after, 1)):
+            if counted_lead is not None:
+                moved[counted_lead[0]] = moved.get(counted_lead[0], 0) + delta
+    # The same order in every transaction, so that two leads moving opposite ways cannot each
+    # hold the row that the other waits for (a deadlock, on PostgreSQL).
+    for state in sorted(moved):
+        StateCount.objects.filter(state=state).update(leads=F("leads") + moved[state])
+    _on_commit(lambda: _adjust_dashboard(before, after))
+
+
+def _adjust_dashboard(before, after):
+    """Atomic increments, so that concurrent changes on several hosts all count. A number the
+    cache has lost is counted again when next read."""
+    if before is None or after is None or before[1] != after[1]:
+        for counted_lead, delta in ((before, -1), (after, 1)):
+            if counted_lead is not None and (key := dashboard.past_week_key(counted_lead[1])):
                 _add(key, delta)
     if _time_to_reach_out(before) != _time_to_reach_out(after):
         dashboard.reached_out_leads_changed()
@@ -94,7 +94,7 @@ def _add(key, delta):
     except ValueError:
         pass  # not cached: counted afresh when next read
     except Exception:
-        # The cache failed: drop the counter rather than leave it wrong (if that fails too, its
+        # The cache failed: drop the number rather than leave it wrong (if that fails too, its
         # expiry heals it), then let the commit hook log the error.
         cache.delete(key)
         raise

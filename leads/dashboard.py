@@ -2,7 +2,7 @@
 back, and how many leads arrive each week.
 
 However many leads there are, the page counts only the recent ones: the counts per state are
-counters in the cache that every change adjusts (leads/counts.py), past weeks are counted once,
+kept in the database by every change (leads/counts.py), past weeks are counted once,
 and the median time to reach out is measured again only when the reached-out leads change (by
 the worker, past MEDIAN_IN_REQUEST_LIMIT of them). The weekly chart is drawn here as SVG, so the
 page needs no JavaScript."""
@@ -47,7 +47,7 @@ def dashboard_stats(now=None):
     """The dashboard template's context. `now` fixes which weeks the chart shows (tests pass
     it); the stale count is always as of now, as Lead.objects.stale() defines it."""
     now = now or timezone.now()
-    counts = Lead.objects.cached_counts_by_state()
+    counts = Lead.objects.kept_counts_by_state()
     lead_list = reverse("leads:lead_list")
     median = median_time_to_reach_out()
     weeks = new_leads_per_week(now)
@@ -77,7 +77,7 @@ def dashboard_stats(now=None):
 
 def stale_count(counts):
     """How many leads need attention (Lead.objects.stale()): the pending ones, from `counts`
-    (cached_counts_by_state()), less those submitted in the last STALE_LEAD_DAYS days, which the
+    (kept_counts_by_state()), less those submitted in the last STALE_LEAD_DAYS days, which the
     (state, created_at) index counts without reading the older ones."""
     recent = Lead.objects.filter(state=Lead.State.PENDING, created_at__gte=stale_cutoff())
     return max(counts[Lead.State.PENDING] - recent.count(), 0)
@@ -93,7 +93,7 @@ def median_time_to_reach_out():
     count are None and the page says the median is being measured."""
     measured = cache.get(MEDIAN_CACHE_KEY)
     if measured is None:
-        counts = Lead.objects.cached_counts_by_state()
+        counts = Lead.objects.kept_counts_by_state()
         if counts[Lead.State.REACHED_OUT] >= MEDIAN_IN_REQUEST_LIMIT:
             _queue_median_refresh()
             return {"duration": None, "count": None}

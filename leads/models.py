@@ -69,11 +69,12 @@ class LeadQuerySet(models.QuerySet):
         counts = dict(self.order_by().values_list("state").annotate(n=models.Count("id")))
         return {state: counts.get(state, 0) for state in Lead.State.values}
 
-    def cached_counts_by_state(self):
-        """counts_by_state() of all leads, from counters in the cache (leads/counts.py)."""
-        from .counts import cached_counts_by_state  # counts.py imports this module
+    def kept_counts_by_state(self):
+        """counts_by_state() of all leads, from the counts kept per state (StateCount,
+        leads/counts.py)."""
+        from .counts import kept_counts_by_state  # counts.py imports this module
 
-        return cached_counts_by_state()
+        return kept_counts_by_state()
 
 
 PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_has_resume_or_cv"}
@@ -403,6 +404,18 @@ def normalize_email(email):
     email = (email or "").strip()
     local, at, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}" if at else email
+
+
+class StateCount(models.Model):
+    """How many leads are in one state: a row per state, which every saved or deleted lead
+    adjusts inside its own transaction (leads/counts.py), so that no page counts a million
+    leads, and a cache flush loses no count."""
+
+    state = models.CharField(max_length=20, primary_key=True)
+    leads = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.state}: {self.leads}"
 
 
 class Activity(models.Model):

@@ -25,17 +25,17 @@ def remember_counted_fields(instance, update_fields=None, **kwargs):
 
 @receiver(post_save, sender=Lead)
 def count_saved_lead(instance, created, **kwargs):
-    """Adjust the counts (and the dashboard's numbers) to a new lead or a changed state, once the
-    change is committed (leads/counts.py)."""
+    """Adjust the counts to a new lead or a changed state in the saving transaction, and the
+    dashboard's numbers once it commits (leads/counts.py)."""
     before = None if created else getattr(instance, "_counted_before", None)
     if not created and before is None:
         return
-    counts.adjust_on_commit(before, counts.counted(instance))
+    counts.adjust(before, counts.counted(instance))
 
 
 @receiver(post_delete, sender=Lead)
 def count_deleted_lead(instance, **kwargs):
-    counts.adjust_on_commit(counts.counted(instance), None)
+    counts.adjust(counts.counted(instance), None)
 
 
 @receiver(post_delete, sender=Lead)

@@ -134,7 +134,7 @@ def lead_list(request):
     if filters.is_narrowed():
         counts, stale = in_any_state.counts_by_state_and_stale()
     else:  # from the cached counters, without counting a million leads (leads/dashboard.py)
-        counts = Lead.objects.cached_counts_by_state()
+        counts = Lead.objects.kept_counts_by_state()
         stale = stale_count(counts)
     paginator = LeadPaginator(leads.defer("resume", "cv_text"), _page_size(request))
     total = filters.total(counts)

@@ -1,8 +1,7 @@
 """The database cache's incr(): atomic (leads/tests/test_concurrency.py), and it keeps the key's
-expiry, so that a rate-limit window keeps its length and a counter kept without expiry stays."""
+expiry, so that a rate-limit window keeps its length and a number kept without expiry stays."""
 
 import datetime as dt
-from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -10,10 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from leads.cache import AtomicRedisCache
-from leads.counts import state_count_key
-from leads.models import Lead
 
-from .factories import LeadFactory
 from .throwaway_servers import throwaway_server_url
 
 pytestmark = pytest.mark.django_db
@@ -62,34 +58,6 @@ def test_a_missing_or_expired_key_is_an_error():
         )
     with pytest.raises(ValueError):
         cache.incr("gone")
-
-
-def pending_count():
-    return Lead.objects.cached_counts_by_state()[Lead.State.PENDING]
-
-
-def test_the_counters_expire_so_that_a_miscount_heals():
-    LeadFactory()
-    pending_count()
-    expires = expiry(state_count_key(Lead.State.PENDING))
-    assert expires is not None and expires.replace(tzinfo=None) < dt.datetime(2100, 1, 1)
-
-
-def test_a_cache_error_at_a_commit_drops_the_counter(django_capture_on_commit_callbacks):
-    LeadFactory.create_batch(3)
-    assert pending_count() == 3
-    with mock.patch.object(cache, "incr", side_effect=ConnectionError("the cache blinked")):
-        with django_capture_on_commit_callbacks(execute=True):
-            LeadFactory()
-    assert pending_count() == 4  # counted again, not left at 3
-
-
-def test_many_rate_limit_windows_do_not_push_the_counters_out():
-    LeadFactory.create_batch(2)
-    pending_count()
-    for n in range(305):  # one window per client address, past Django's default 300 entries
-        cache.set(f"rl:{n:040x}", 1, 3600)
-    assert cache.get(state_count_key(Lead.State.PENDING)) == 2
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ def token(db):
 
 
 def test_parallel_creates_all_succeed(live_server, token):
+    Lead.objects.kept_counts_by_state()  # the kept counts' rows, as `migrate` leaves them
     auth = {"Authorization": f"Token {token}"}
 
     def create_batch(_client):
@@ -58,6 +59,7 @@ def test_parallel_creates_all_succeed(live_server, token):
     assert statuses.count(201) == 400, [body for status, body in results if status != 201][:3]
     assert not any("locked" in body for _, body in results)
     assert Lead.objects.count() == 400
+    assert Lead.objects.kept_counts_by_state() == {"PENDING": 400, "REACHED_OUT": 0}
 
 
 def test_parallel_api_creates_with_same_email_in_other_cases(live_server, token):
@@ -118,19 +120,26 @@ def test_parallel_form_submissions_with_same_email(live_server, settings):
 
 
 def test_parallel_state_patches_stay_consistent(live_server, token):
-    lead = LeadFactory()
+    # Two leads, moved both ways at once: the kept counts of both states change in each move.
+    leads = LeadFactory.create_batch(2)
+    Lead.objects.kept_counts_by_state()  # the kept counts' rows, as `migrate` leaves them
     auth = {"Authorization": f"Token {token}"}
-    states = ["REACHED_OUT", "PENDING"] * (CLIENTS // 2) * 3
+    ways = [["PENDING", "REACHED_OUT"], ["REACHED_OUT", "PENDING"]]
+    moves = [
+        move for turn in range(CLIENTS * 3 // 2) for move in zip(leads, ways[turn % 2], strict=True)
+    ]
     results = parallel(
-        lambda state: request(
-            f"{live_server.url}/update/{lead.pk}", "PATCH", {"STATE": state}, auth
+        lambda move: request(
+            f"{live_server.url}/update/{move[0].pk}", "PATCH", {"STATE": move[1]}, auth
         ),
-        states,
+        moves,
     )
     assert {status for status, _ in results} == {200}, results
-    lead.refresh_from_db()
-    assert lead.state in ("REACHED_OUT", "PENDING")
-    if lead.state == Lead.State.REACHED_OUT:
-        assert lead.reached_out_at is not None and lead.reached_out_by is not None
-    else:
-        assert lead.reached_out_at is None and lead.reached_out_by is None
+    for lead in leads:
+        lead.refresh_from_db()
+        assert lead.state in ("REACHED_OUT", "PENDING")
+        if lead.state == Lead.State.REACHED_OUT:
+            assert lead.reached_out_at is not None and lead.reached_out_by is not None
+        else:
+            assert lead.reached_out_at is None and lead.reached_out_by is None
+    assert Lead.objects.kept_counts_by_state() == Lead.objects.counts_by_state()

@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
-from leads.counts import forget_cached_counts
+from leads.counts import count_again
 from leads.models import Lead
 
 # Names from many countries; about 150 of each, so that like in a real intake no single name
@@ -81,7 +81,7 @@ class Command(BaseCommand):
             created += size
             progress.update(size)
         progress.close()
-        forget_cached_counts()  # bulk_create sends no signals
+        count_again()  # bulk_create sends no signals
         self.stdout.write(self.style.SUCCESS(f"Created {created} leads."))
 
     def _fake_lead(self, rng, now, number):
