@@ -26,6 +26,7 @@ from .models import Activity, Lead, Note
 from .pagination import LeadPaginator
 from .serializers import (
     DEFAULT_PAGE_SIZE,
+    FIELD_SOURCES,
     MAX_PAGE_SIZE,
     ErrorSerializer,
     LeadCreateSerializer,
@@ -94,6 +95,11 @@ class CanChangeLeads(permissions.BasePermission):
         return request.user.has_perm("leads.view_lead") and request.user.has_perm(
             "leads.change_lead"
         )
+
+
+# What the API shows of a lead (FIELD_SOURCES, and whether it has a CV), read alone: the other
+# columns (the CV's words, the search keys) were a fifth of the time of GET /get/<id>'s query.
+SHOWN_LEADS = Lead.objects.only(*FIELD_SOURCES.values(), "cv")
 
 
 class LeadPagination(PageNumberPagination):
@@ -237,7 +243,7 @@ class LeadListView(generics.ListAPIView):
     # The filters of the attorneys' list page and its export (leads/filters.py).
     filter_backends = [DjangoFilterBackend]
     filterset_class = LeadFilter
-    queryset = Lead.objects.defer("cv_text")
+    queryset = SHOWN_LEADS
 
     def known_count(self):
         """The total of a list picked by its state alone (or not at all), from the cached
@@ -261,9 +267,7 @@ class LeadListView(generics.ListAPIView):
 class LeadDetailView(generics.RetrieveAPIView):
     permission_classes = [CanViewLeads]
     serializer_class = LeadDetailSerializer
-    queryset = Lead.objects.defer("cv_text").annotate(
-        has_notes=Exists(Note.objects.filter(lead=OuterRef("pk")))
-    )
+    queryset = SHOWN_LEADS.annotate(has_notes=Exists(Note.objects.filter(lead=OuterRef("pk"))))
 
 
 @extend_schema_view(
