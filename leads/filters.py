@@ -163,7 +163,7 @@ class LeadFilter(django_filters.FilterSet):
 
     def total(self, counts):
         """How many leads this query lists, from `counts` (counts_by_state() of
-        leads_in_any_state(): the cached counters when the query is not narrowed), or None when
+        leads_in_any_state(): the kept counts when the query is not narrowed), or None when
         it picks by attention too and only a COUNT can tell. Spares the database a second
         COUNT(*) over what the counts already hold."""
         chosen = self.form.cleaned_data

@@ -216,10 +216,11 @@ def erase_lead(lead_id, *, actor, reason):
     """Erase the person of lead `lead_id`, for `reason` (an Erasure.Reason), by `actor` (a user,
     or None for the retention purge), in one transaction: the lead, its notes, history and
     resubmissions, the database queue's tasks about them, the admin's log entries about them,
-    and, once committed, the cached counts and the CV files (the post_delete receivers in
-    leads/signals.py, through the CV field's storage, local or S3: a file already missing is no
-    error). Leaves one Erasure, which says nothing about the person. A lead that is not there
-    (erased already) is no error either: nothing is removed and no entry is left.
+    the kept counts and, once committed, the dashboard's cached numbers and the CV files (the
+    post_delete receivers in leads/signals.py, through the CV field's storage, local or S3: a
+    file already missing is no error). Leaves one Erasure, which says nothing about the person.
+    A lead that is not there (erased already) is no error either: nothing is removed and no
+    entry is left.
 
     Tasks queued in Redis (settings.TASKS_URL) are not removed: each task finds no lead (or
     resubmission) and does nothing (leads/tasks.py), and their arguments are ids."""

@@ -133,7 +133,7 @@ def lead_list(request):
     in_any_state = filters.leads_in_any_state()
     if filters.is_narrowed():
         counts, stale = in_any_state.counts_by_state_and_stale()
-    else:  # from the cached counters, without counting a million leads (leads/dashboard.py)
+    else:  # from the kept counts, without counting a million leads (leads/counts.py)
         counts = Lead.objects.kept_counts_by_state()
         stale = stale_count(counts)
     paginator = LeadPaginator(leads.defer("resume", "cv_text"), _page_size(request))

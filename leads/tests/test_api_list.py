@@ -276,7 +276,7 @@ def test_a_list_picked_by_state_takes_its_total_from_the_counters(attorney_clien
     LeadFactory.create_batch(2)
     LeadFactory().move_to(Lead.State.REACHED_OUT, by=attorney)
     expected = Lead.objects.filter(**{k.lower(): v for k, v in query.items()}).count()
-    attorney_client.get("/get")  # the counters and the attorney's permissions, remembered
+    attorney_client.get("/get")  # the attorney's permissions, remembered
     with CaptureQueriesContext(connection) as queries:
         response = attorney_client.get("/get", query)
     assert response.json()["count"] == expected

@@ -266,7 +266,7 @@ def _create_leads(count):
 
 
 def _dashboard_queries(client):
-    client.get(DASHBOARD)  # fills the per-state counts cache and the permission cache
+    client.get(DASHBOARD)  # fills the dashboard's cached numbers and the permission cache
     with CaptureQueriesContext(connection) as queries:
         assert client.get(DASHBOARD).status_code == 200
     return len(queries)

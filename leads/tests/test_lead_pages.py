@@ -55,7 +55,7 @@ def tab_counts(response):
 def test_list_counts_follow_new_leads_and_state_changes(
     attorney_client, attorney, django_capture_on_commit_callbacks
 ):
-    # The cached counts are forgotten once each change commits.
+    # The kept counts follow each change.
     with django_capture_on_commit_callbacks(execute=True):
         LeadFactory()
     assert tab_counts(attorney_client.get(LIST))["All"] == 1
@@ -134,7 +134,7 @@ def test_list_query_count_does_not_grow_with_page_size(
 ):
     for lead in LeadFactory.create_batch(100):
         lead.move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
-    attorney_client.get(LIST, {"page_size": 100})  # fills the cached counts, keeps the size
+    attorney_client.get(LIST, {"page_size": 100})  # keeps the size
     # The session, the attorney and their permissions, the "needs attention" count, the page.
     with django_assert_max_num_queries(7):
         response = attorney_client.get(LIST, {"page_size": 100})
