@@ -42,6 +42,8 @@ LAST_NAMES = (
     "Tanaka Tran Torres Vargas Vasquez Verma Volkov Wang Watanabe Wu Yadav Yamamoto Yang "
     "Yilmaz Yusuf Zhang Zhou"
 ).split()
+# The leads arrive over the past year, in order (ids ascend with the date), as a real intake's do.
+YEAR = dt.timedelta(days=365)
 DOMAINS = ["example.com", "example.org", "example.net", "mail.example"]
 RESUMES = [
     "Software engineer with {years} years of experience, looking for an H-1B sponsor.",
@@ -75,7 +77,10 @@ class Command(BaseCommand):
         created = 0
         while created < count:
             size = min(batch_size, count - created)
-            batch = [self._fake_lead(rng, now, first_number + created + i) for i in range(size)]
+            batch = []
+            for index in range(created, created + size):
+                arrived = now - YEAR * (1 - (index + rng.random()) / count)
+                batch.append(self._fake_lead(rng, arrived, first_number + index))
             with transaction.atomic():
                 Lead.objects.bulk_create(batch, batch_size=1000)
             created += size
@@ -84,9 +89,8 @@ class Command(BaseCommand):
         count_again()  # bulk_create sends no signals
         self.stdout.write(self.style.SUCCESS(f"Created {created} leads."))
 
-    def _fake_lead(self, rng, now, number):
+    def _fake_lead(self, rng, created_at, number):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        created_at = now - dt.timedelta(seconds=rng.randint(0, 365 * 24 * 3600))
         lead = Lead(
             first_name=first,
             last_name=last,
