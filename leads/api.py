@@ -124,11 +124,12 @@ class LeadPagination(PageNumberPagination):
         # the default: refuse them (400), as the filters are refused.
         PageParametersSerializer(data=request.query_params.dict()).is_valid(raise_exception=True)
         self.known_count = view.known_count() if hasattr(view, "known_count") else None
+        self.shown = view.get_queryset()  # the view's columns, of every lead
         return super().paginate_queryset(queryset, request, view)
 
     def django_paginator_class(self, queryset, page_size):
         # Called by DRF as a class: a paginator told the count, when the view knows it.
-        paginator = LeadPaginator(queryset, page_size)
+        paginator = LeadPaginator(queryset, page_size, shown=self.shown)
         if self.known_count is not None:
             paginator.count = self.known_count
         return paginator

@@ -136,7 +136,8 @@ def lead_list(request):
     else:  # from the kept counts, without counting a million leads (leads/counts.py)
         counts = Lead.objects.kept_counts_by_state()
         stale = stale_count(counts)
-    paginator = LeadPaginator(leads.defer("resume", "cv_text"), _page_size(request))
+    shown = Lead.objects.defer("resume", "cv_text")
+    paginator = LeadPaginator(leads, _page_size(request), shown=shown)
     total = filters.total(counts)
     if total is None and chosen.get("attention") and not chosen.get("state"):
         total = stale  # the "Needs attention" tab

@@ -96,3 +96,7 @@ def test_a_page_reads_its_ids_from_an_index_first(attorney_client, leads, page):
     # The only query that picks and sorts the page reads the id alone: an index holds it with
     # the state and the sort's column (PostgreSQL picked a slower plan for whole leads).
     assert len(paging) == 1 and IDS_ONLY.match(paging[0]), paging
+    # Then the page's leads by their ids alone: with the filters and the order again, SQLite
+    # read every pending lead through the sort's index to find them.
+    rows = [q["sql"] for q in queries if '"leads_lead"."first_name"' in q["sql"]]
+    assert len(rows) == 1 and "ORDER BY" not in rows[0] and '"state" =' not in rows[0], rows
