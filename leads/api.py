@@ -98,13 +98,14 @@ class CanChangeLeads(permissions.BasePermission):
         )
 
 
-# What the API shows of a lead (FIELD_SOURCES, and whether it has a CV), read alone: the other
-# columns (the CV's words, the search keys) were a fifth of the time of GET /get/<id>'s query.
+# What the API shows of a lead (FIELD_SOURCES, and whether it has a CV), read alone: the columns
+# it does not show (the search keys, the email's identity, the CV's words) took a fifth of the
+# time of GET /get/<id>'s query.
 SHOWN_LEADS = Lead.objects.only(*FIELD_SOURCES.values(), "cv")
 # Whether a lead has notes, in the lead's own query, so that most leads (which have none) need no
 # second query. Written as SQL once: Exists(Note.objects.filter(lead=OuterRef("pk"))), built and
 # compiled again by each request, made GET /get/<id>'s query 250 us instead of 205 (README,
-# "The JSON API"; test_api_detail.py and test_notes.py check both answers).
+# "Hand-rolled pieces"; test_api_detail.py and test_notes.py check both answers).
 HAS_NOTES = RawSQL(
     f"EXISTS (SELECT 1 FROM {Note._meta.db_table} "
     f"WHERE {Note._meta.db_table}.{Note._meta.get_field('lead').column} "
@@ -259,8 +260,8 @@ class LeadListView(generics.ListAPIView):
     queryset = SHOWN_LEADS
 
     def known_count(self):
-        """The total of a list picked by its state alone (or not at all), from the cached
-        counters, as the attorneys' list page takes it: no COUNT(*) of a million leads."""
+        """The total of a list picked by its state alone (or not at all), from the kept
+        counts, as the attorneys' list page takes it: no COUNT(*) of a million leads."""
         filters = LeadFilter(self.request.query_params, queryset=Lead.objects.all())
         if not filters.is_valid() or filters.is_narrowed():
             return None

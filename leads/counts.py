@@ -6,7 +6,7 @@ Every saved or deleted lead adjusts the count of its state inside its own transa
 receivers in leads/signals.py call adjust()): a change that rolls back counts nothing, and one
 that commits is counted by the same commit. The trade-off, on PostgreSQL: a lead's change keeps
 its state's row locked until it commits, so changes of leads in the same state commit one after
-another (about 1 ms each; an intake takes far fewer). SQLite writes one transaction at a time
+another (test_concurrency.py runs eight clients at once). SQLite writes one transaction at a time
 anyway, and this saves the second write that a counter in the cache took.
 
 The dashboard's other numbers (past weeks, the median time to reach out) are kept in the cache
