@@ -98,6 +98,10 @@ class LeadOrderingFilter(django_filters.ChoiceFilter):
         return leads.order_by(*(f"{sign}{SEARCH_KEYS.get(name, name)}" for name in columns))
 
 
+# The filters that pick among the leads the others leave: the page's tabs, and its sort.
+PICKING = {"state", "attention", "ordering"}
+
+
 class LeadFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
@@ -153,13 +157,21 @@ class LeadFilter(django_filters.FilterSet):
     def filter_email(self, leads, name, value):
         return leads.filter(email_key=email_key(value)) if value else leads
 
+    def filter_queryset(self, queryset):
+        """django-filter's, with the narrowing filters (a search, an email, dates) first: what
+        they leave is leads_in_any_state(), so that the page's leads and its tabs' counts share
+        one search, whose CV words are looked up once."""
+        leads = self._in_any_state = self._narrow(queryset)
+        for name, value in self.form.cleaned_data.items():
+            if name in PICKING:
+                leads = self.filters[name].filter(leads, value)
+        return leads
+
     def leads_in_any_state(self):
         """The leads this query matches before its state and attention filters (what the page's
-        tabs count), unordered."""
-        leads = self.queryset.all()
-        for name, value in self._narrowing().items():
-            leads = self.filters[name].filter(leads, value)
-        return leads
+        tabs count)."""
+        leads = self.qs  # builds the page's query once, and this one on the way (if bound)
+        return getattr(self, "_in_any_state", leads)
 
     def total(self, counts):
         """How many leads this query lists, from `counts` (counts_by_state() of
@@ -177,5 +189,9 @@ class LeadFilter(django_filters.FilterSet):
         return any(self._narrowing().values())
 
     def _narrowing(self):
-        choices = {"state", "attention", "ordering"}
-        return {k: v for k, v in self.form.cleaned_data.items() if k not in choices}
+        return {k: v for k, v in self.form.cleaned_data.items() if k not in PICKING}
+
+    def _narrow(self, leads):
+        for name, value in self._narrowing().items():
+            leads = self.filters[name].filter(leads, value)
+        return leads

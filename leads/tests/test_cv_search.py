@@ -7,7 +7,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -150,3 +151,14 @@ def test_a_word_in_many_cvs_finds_the_same_leads(attorney_client, monkeypatch, l
     assert found("kube") == {lead.pk for lead in [*in_cvs, by_name]}
     assert found("kube porto") == {in_cvs[0].pk, by_name.pk}
     assert found("lisbon kube") == set()
+
+
+def test_the_list_looks_each_word_up_in_the_cvs_once(attorney_client):
+    # The page's leads and its tabs' counts share one search (LeadFilter.filter_queryset).
+    in_cv = with_cv_text("Kubernetes in Porto")
+    with CaptureQueriesContext(connection) as queries:
+        response = attorney_client.get(reverse("leads:lead_list"), {"search": "kube porto"})
+    assert [lead.pk for lead in response.context["page"].object_list] == [in_cv.pk]
+    assert response.context["tabs"][0][2] == 1  # "All"
+    cv_lookups = [q["sql"] for q in queries.captured_queries if "cv_text" in q["sql"]]
+    assert len(cv_lookups) == 2, cv_lookups
