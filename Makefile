@@ -9,7 +9,7 @@ PORT ?= 8000
 DEPLOY_ENV := DEBUG=false HTTPS=true ALLOWED_HOSTS=leads.example.com \
 	SECRET_KEY=check-deploy-$$(date +%s)-k3y-that-is-long-enough-and-random-enough-xx
 
-.PHONY: db run serve test test-postgres test-scaleout check-deploy bench bench-million format clean
+.PHONY: db run serve test test-fast test-postgres test-scaleout check-deploy bench bench-million format clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,18 +28,21 @@ db: $(VENV)/installed
 	$(BIN)/python manage.py migrate --noinput
 
 ## run: install, migrate and start the app on SQLite: the development server and the worker
+# (DEBUG on for the migration too: with DEBUG off the settings require a SECRET_KEY)
+run: export DEBUG = true
 run: db
 	@echo
 	@echo "Leads Dashboard: http://$(HOST):$(PORT)/ (intake form), http://$(HOST):$(PORT)/leads/ (attorneys)"
 	@echo "Create the first attorney account with:"
 	@echo "    $(BIN)/python manage.py create_attorney you@yourfirm.example"
 	@echo
-	DEBUG=true $(PROCESSES) Procfile.dev
+	$(PROCESSES) Procfile.dev
 
 ## serve: production mode (DEBUG off): gunicorn and the worker, from the Procfile
-serve: db
+serve: $(VENV)/installed
 	@if [ -z "$$SECRET_KEY" ] && ! grep -qs '^SECRET_KEY=' .env; then \
-		echo "make serve runs with DEBUG off: set SECRET_KEY (environment or .env), see README"; exit 1; fi
+		echo "make serve runs with DEBUG off: set SECRET_KEY (environment or .env), see docs/configuration.md"; exit 1; fi
+	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(PROCESSES) Procfile
 
@@ -50,6 +53,13 @@ test: $(VENV)/installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	scripts/with-redis scripts/with-s3 $(BIN)/pytest
+
+## test-fast: the quick loop while working: lint and every test but the browser and fuzz ones
+## (pytest markers `browser` and `fuzz`), on SQLite; `make test` stays the whole suite
+test-fast: $(VENV)/installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	scripts/with-redis scripts/with-s3 $(BIN)/pytest -m "not scaleout and not browser and not fuzz"
 
 ## test-postgres: the same suite against a throwaway PostgreSQL server
 test-postgres: $(VENV)/installed-dev

@@ -17,24 +17,15 @@ def pytest_sessionstart(session):
 
 @pytest.fixture(autouse=True)
 def test_settings(settings, tmp_path):
-    # Tests do not run collectstatic (nor scan what `make serve` or `make bench` collected: every
-    # test client's WhiteNoise would), and CVs go to a throwaway folder.
-    settings.STATIC_ROOT = None
+    """Each test's CVs go to a throwaway folder of its own (the rest of the tests' settings is
+    leads_dashboard/test_settings.py)."""
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         "cvs": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(tmp_path / "cvs"), "base_url": None},
         },
     }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.INTAKE_RATE_LIMIT = ""
-    settings.INTAKE_FLOOD_LIMIT = ""
-    settings.ATTORNEY_EMAIL = "intake@firm.example"
-    # A failed task is queued again at once, so that one worker run goes through every attempt.
-    settings.TASK_RETRY_SECONDS = 0
     # Each test starts with no remembered permission sets (user ids are reused between tests).
     caches["permissions"].clear()
     return settings

@@ -14,6 +14,7 @@ With DATABASE_URL set it uses that database instead (seeded the same way)."""
 
 import argparse
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -41,6 +42,7 @@ def main():
     os.environ.setdefault("SQLITE_PATH", args.db)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leads_dashboard.settings")
     os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # DEBUG off needs one
     # Production's static files (hashed names from a manifest), built next to the database.
     os.environ["STATIC_ROOT"] = str(Path(args.db).parent / "static")
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)

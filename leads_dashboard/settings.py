@@ -1,16 +1,15 @@
 """Settings for Leads Dashboard, read from the environment (and an optional .env file).
 
-Every variable is documented in README.md. The defaults give a working development setup on
-SQLite with no configuration at all; production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and
-HTTPS=true.
+Every variable is documented in docs/configuration.md. The defaults give a working development
+setup on SQLite with DEBUG=true and nothing else; production sets SECRET_KEY (required once DEBUG
+is off), ALLOWED_HOSTS and HTTPS=true.
 """
 
 import datetime
-import os
-import tempfile
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,11 +17,35 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=False)
-# The fallback key is only fit for development: `check --deploy` flags it (security.W009).
-SECRET_KEY = env.str(
-    "SECRET_KEY", default="django-insecure-development-key-do-not-use-in-production"
-)
+BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
+BOOLEANS |= {"false": False, "0": False, "no": False, "off": False}
+
+
+def envbool(name, default):
+    """The variable as a boolean. A value that is not one of BOOLEANS stops the start: django-
+    environ reads `HTTPS=ture` as false, and a typo must not turn a protection off."""
+    value = env.str(name, default="").strip().lower()
+    if not value:
+        return default
+    if value not in BOOLEANS:
+        raise ImproperlyConfigured(
+            f"{name}={env.str(name)!r} is not a boolean: "
+            "use true or false (or 1/0, yes/no, on/off)."
+        )
+    return BOOLEANS[value]
+
+
+DEBUG = envbool("DEBUG", default=False)
+# With DEBUG on, a key fit only for development; with it off, nothing: a site signing sessions
+# and password-reset links with a key published in this file would be open to anyone.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: with DEBUG off, set it to 50 or more random characters "
+            "(environment or .env; see docs/configuration.md), or set DEBUG=true for development."
+        )
+    SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -105,14 +128,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": env.int("SQLITE_TIMEOUT", default=20),
         "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON",
-    }
-    # Tests use a file too (not Django's shared in-memory database), so that the live-server and
-    # concurrency tests exercise the same locking as production.
-    DATABASES["default"]["TEST"] = {
-        # One file per test process, so that two test runs on one machine never share it.
-        "NAME": env.str(
-            "SQLITE_TEST_PATH", default=f"{tempfile.gettempdir()}/leads-test-{os.getpid()}.sqlite3"
-        )
     }
 # Reuse each worker's connection across requests instead of opening (and, on SQLite, re-running
 # the PRAGMAs) for every request.
@@ -277,14 +292,14 @@ ATTORNEY_EMAIL = env.str("ATTORNEY_EMAIL", default="attorneys@localhost")
 FIRM_NAME = env.str("FIRM_NAME", default="Our immigration law firm")
 
 # HTTPS=true for production behind TLS: redirect to HTTPS, secure cookies, HSTS.
-HTTPS = env.bool("HTTPS", default=False)
+HTTPS = envbool("HTTPS", default=False)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+if envbool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -341,5 +356,6 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["leads.api_schema.drop_trailing_slash_twins"],
 }
 
-# `python manage.py test` hands over to pytest, so both commands run the same suite.
+# `python manage.py test` hands over to pytest (with leads_dashboard/test_settings.py), so both
+# commands run the same suite.
 TEST_RUNNER = "leads.tests.runner.PytestTestRunner"

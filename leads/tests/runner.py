@@ -18,7 +18,8 @@ class PytestTestRunner:
     def run_tests(self, test_labels, **kwargs):
         import pytest
 
-        argv = []
+        # manage.py names the production settings; the suite runs with the tests' own.
+        argv = ["--ds", "leads_dashboard.test_settings"]
         if self.verbosity == 0:
             argv.append("--quiet")
         elif self.verbosity >= 2:

@@ -56,6 +56,7 @@ probability = 0.5
 """
 
 
+@pytest.mark.fuzz
 @pytest.mark.django_db(transaction=True)
 def test_the_api_keeps_to_its_schema(live_server, tmp_path, capsys):
     # An attorney by permissions rather than by group: the Attorneys group comes from a data

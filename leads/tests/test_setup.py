@@ -1,5 +1,5 @@
 """What a newcomer or a deploy recipe types first works: `manage.py migrate` alone, and
-`manage.py runserver` without DEBUG=true."""
+`manage.py runserver` without DEBUG=true; settings that would run the site unsafely stop it."""
 
 import os
 import socket
@@ -36,6 +36,52 @@ def test_migrate_alone_creates_the_cache_table(client):
     assert Lead.objects.filter(email="ana@example.com").exists()
 
 
+def production_env():
+    """This process's environment, less what the tests' settings add: the production settings
+    with DEBUG and SECRET_KEY unset."""
+    unset = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+    return {key: value for key, value in os.environ.items() if key not in unset}
+
+
+def manage_check(tmp_path, **env):
+    """`manage.py check` with the production settings and `env`: (exit status, stderr)."""
+    env = {**production_env(), "SQLITE_PATH": str(tmp_path / "db.sqlite3"), **env}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return result.returncode, result.stderr
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off(tmp_path):
+    status, errors = manage_check(tmp_path, DEBUG="false")
+    assert status == 1
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in errors
+
+
+def test_it_starts_without_a_secret_key_in_development(tmp_path):
+    status, errors = manage_check(tmp_path, DEBUG="true")
+    assert (status, errors) == (0, "")
+
+
+@pytest.mark.parametrize("name", ["DEBUG", "HTTPS", "SECURE_PROXY_SSL_HEADER"])
+def test_it_refuses_a_boolean_that_is_not_one(tmp_path, name):
+    env = {"DEBUG": "true", name: "ture"}
+    status, errors = manage_check(tmp_path, **env)
+    assert status == 1
+    assert f"ImproperlyConfigured: {name}='ture' is not a boolean" in errors
+
+
+@pytest.mark.parametrize("value", ["true", "1", "yes", "on", "TRUE", "false", "0", "no", "off"])
+def test_it_reads_the_usual_spellings_of_a_boolean(tmp_path, value):
+    status, _ = manage_check(tmp_path, DEBUG="true", HTTPS=value)
+    assert status == 0
+
+
 def runserver(tmp_path, **env):
     """Start `manage.py runserver` on a free port, with nothing collected in STATIC_ROOT (as on a
     fresh clone); returns the process and the intake form's URL."""
@@ -43,7 +89,8 @@ def runserver(tmp_path, **env):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {
-        **{key: value for key, value in os.environ.items() if key != "DEBUG"},
+        **production_env(),
+        "SECRET_KEY": "a-key-of-this-test-only-0123456789-0123456789-0123456789",
         "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
         "STATIC_ROOT": str(tmp_path / "static"),
         **env,
