@@ -1,11 +1,11 @@
-# Leads Dashboard: `make run` to start the app, `make test` to run the tests. See README.md.
+# Leads Dashboard: `make run` to start the app, `make test` to run the tests. See README.md and docs/.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Production-like values for `make check-deploy` (the same ones README.md documents).
+# Production-like values for `make check-deploy` (the same ones docs/operations.md documents).
 DEPLOY_ENV := DEBUG=false HTTPS=true ALLOWED_HOSTS=leads.example.com \
 	SECRET_KEY=check-deploy-$$(date +%s)-k3y-that-is-long-enough-and-random-enough-xx
 
@@ -46,20 +46,23 @@ serve: $(VENV)/installed
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(PROCESSES) Procfile
 
-## test: install the dev requirements, lint, run the whole suite on SQLite (beside a throwaway
-## Redis server for the tests of the Redis task queue, and a throwaway S3 endpoint for those of
-## CVs in object storage)
+## test: install the dev requirements, lint (ruff, and import-linter: imports run one way), run
+## the whole suite on SQLite (beside a throwaway Redis server for the tests of the Redis task
+## queue, and a throwaway S3 endpoint for those of CVs in object storage)
 test: $(VENV)/installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	scripts/with-redis scripts/with-s3 $(BIN)/pytest
 
 ## test-fast: the quick loop while working: lint and every test but the browser and fuzz ones
-## (pytest markers `browser` and `fuzz`), on SQLite; `make test` stays the whole suite
+## (pytest markers `browser` and `fuzz`), on SQLite, in two processes (pytest-xdist; each has its
+## own database file and Redis database); `make test` stays the whole suite
 test-fast: $(VENV)/installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	scripts/with-redis scripts/with-s3 $(BIN)/pytest -m "not scaleout and not browser and not fuzz"
+	$(BIN)/lint-imports
+	scripts/with-redis scripts/with-s3 $(BIN)/pytest -n 2 -m "not scaleout and not browser and not fuzz"
 
 ## test-postgres: the same suite against a throwaway PostgreSQL server
 test-postgres: $(VENV)/installed-dev

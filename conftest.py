@@ -2,9 +2,12 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import caches
 from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from rest_framework.authtoken.models import Token
 
 from leads.models import Lead
+from leads.tests.bad_input import EXISTING, OTHER_EMAIL, PDF
 from leads.tests.factories import AttorneyFactory, LeadFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
@@ -78,3 +81,24 @@ def outsider(db):
 def attorney_client(client, attorney):
     client.force_login(attorney)
     return client
+
+
+# The bad-input tests (test_*_bad_input.py; what they share is in leads/tests/bad_input.py).
+
+
+@pytest.fixture
+def existing(db):
+    """The data already there, which no bad request may change: a lead with a CV file."""
+    return LeadFactory(**EXISTING, cv=SimpleUploadedFile("existing.pdf", PDF))
+
+
+@pytest.fixture
+def other(db):
+    """A second lead, whose email an edit of the first one may try to take."""
+    return LeadFactory(email=OTHER_EMAIL)
+
+
+@pytest.fixture
+def token(attorney):
+    """An attorney's API token."""
+    return Token.objects.create(user=attorney).key

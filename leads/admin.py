@@ -252,7 +252,7 @@ class LeadAdmin(admin.ModelAdmin):
             "max_rows": f"{IMPORT_PAGE_MAX_ROWS:,}",
             "required_columns": REQUIRED_COLUMNS,
             "optional_columns": [name for name in IMPORTED_FIELDS if name not in REQUIRED_COLUMNS],
-            # Larger bodies are refused by leads.middleware.RefuseOversizedBodiesMiddleware.
+            # Larger bodies are refused by lib.middleware.RefuseOversizedBodiesMiddleware.
             "max_size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         }
         return TemplateResponse(request, "admin/leads/lead/import.html", context)

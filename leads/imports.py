@@ -1,7 +1,7 @@
 """CSV import of leads: each row is checked by the same rules as the forms (LeadImportForm and
 the Lead model), and the whole file is refused before anything is stored if it cannot be read.
 
-Rules (README.md, "CSV export and import", says the same for the people who use it):
+Rules (docs/guide.md, "CSV export and import", says the same for the people who use it):
 - UTF-8, with or without a byte order mark; comma-separated, cells quoted as Excel does.
 - The header row names the columns, in any order and any case: one per field of the person
   (LeadImportForm's: Lead.PERSON_FIELDS but the CV file, which a CSV cannot carry), of which the

@@ -143,7 +143,7 @@ class Lead(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         # Erasing a person (services.erase_lead()) cannot be undone: no group has this by
-        # default, not even the Attorneys; an administrator grants it to a user (README).
+        # default, not even the Attorneys; an administrator grants it to a user (docs/guide.md).
         permissions = [("erase_lead", "Can erase a person's data")]
         indexes = [
             # For search(): a prefix range on each lower-cased copy, with the other copies, the

@@ -78,17 +78,17 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "leads.middleware.RejectNullCharactersMiddleware",
+    "lib.middleware.RejectNullCharactersMiddleware",
     # Before the CSRF check, which reads the body of every form POST.
-    "leads.middleware.RefuseOversizedBodiesMiddleware",
-    "leads.middleware.RefuseNonUtf8FormsMiddleware",
+    "lib.middleware.RefuseOversizedBodiesMiddleware",
+    "lib.middleware.RefuseNonUtf8FormsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "leads.middleware.RefuseMalformedAdminSelectionMiddleware",
+    "lib.middleware.RefuseMalformedAdminSelectionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    "leads.middleware.StorageUnavailableMiddleware",
+    "lib.middleware.StorageUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "leads_dashboard.urls"
@@ -104,7 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "leads.context_processors.site",
+                "lib.context_processors.site",
             ],
         },
     },
@@ -140,25 +140,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
     if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-        # Counters that a change adjusts must not come back from expiry: see leads/cache.py.
-        CACHES["default"]["BACKEND"] = "leads.cache.AtomicRedisCache"
+        # Counters that a change adjusts must not come back from expiry: see lib/cache.py.
+        CACHES["default"]["BACKEND"] = "lib.cache.AtomicRedisCache"
 else:
     CACHES = {
         "default": {
-            "BACKEND": "leads.cache.AtomicDatabaseCache",
+            "BACKEND": "lib.cache.AtomicDatabaseCache",
             "LOCATION": "cache_entries",
             # Django culls a third of the entries past 300, in key order, lead counters first:
             # room for the rate-limit windows of many clients (a row each) keeps them.
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
-# Each worker's own memory: the permission sets of leads.backends.CachedPermissionsBackend.
+# Each worker's own memory: the permission sets of lib.auth_backends.CachedPermissionsBackend.
 CACHES["permissions"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "permissions",
 }
 # django_ratelimit only knows memcached and django-redis as atomic; AtomicDatabaseCache makes
-# incr() atomic itself (see leads/cache.py) and Django's RedisCache increments atomically.
+# incr() atomic itself (see lib/cache.py) and Django's RedisCache increments atomically.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 # Background tasks (leads/tasks.py: the emails of a new lead, reading a CV's words) on Django's
@@ -208,14 +208,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # from one client IP, that pair is locked out for AXES_COOLOFF_MINUTES, with a 429 page.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "leads.backends.CachedPermissionsBackend",
+    "lib.auth_backends.CachedPermissionsBackend",
 ]
-# How long a worker may keep using a user's permission set (see leads/backends.py).
+# How long a worker may keep using a user's permission set (see lib/auth_backends.py).
 PERMISSIONS_CACHE_SECONDS = env.int("PERMISSIONS_CACHE_SECONDS", default=30)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "leads.throttling.axes_client_ip"
+AXES_CLIENT_IP_CALLABLE = "lib.client_ip.axes_client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -275,10 +275,10 @@ STORAGES = {
 }
 CV_MAX_SIZE = 5 * 1024 * 1024
 # Retention: leads older than this many days that never moved past Pending are erased by
-# `manage.py purge_leads` (run it from cron). Off (0) by default. See README, "Retention".
+# `manage.py purge_leads` (run it from cron). Off (0) by default. See docs/guide.md, "Retention".
 LEAD_RETENTION_DAYS = env.int("LEAD_RETENTION_DAYS", default=0)
 # Request bodies beyond this are refused before they are read (a 5 MB CV plus the form fields):
-# see leads.middleware.RefuseOversizedBodiesMiddleware and leads.api_parsers.
+# see lib.middleware.RefuseOversizedBodiesMiddleware and api/parsers.py.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
@@ -330,19 +330,19 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# The JSON API (leads/api.py; documented in the README). Tokens come first so that an anonymous
+# The JSON API (api/; docs/api.md). Tokens come first so that an anonymous
 # request gets a 401 with `WWW-Authenticate: Token`; sessions are for attorneys signed in to the
 # pages.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "leads.api_auth.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["leads.api_parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "leads.api.api_exception_handler",
+    "EXCEPTION_HANDLER": "api.views.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Leads Dashboard API",
@@ -353,7 +353,7 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the drf-spectacular-sidecar package: no CDN, works offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "PREPROCESSING_HOOKS": ["leads.api_schema.drop_trailing_slash_twins"],
+    "PREPROCESSING_HOOKS": ["api.schema.drop_trailing_slash_twins"],
 }
 
 # `python manage.py test` hands over to pytest (with leads_dashboard/test_settings.py), so both

@@ -33,6 +33,6 @@ urlpatterns = [
         ),
         name="api_docs",
     ),
-    path("", include("leads.api_urls")),
+    path("", include("api.urls")),
     path("", include("leads.urls")),
 ]

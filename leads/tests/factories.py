@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
+from api.serializers import API_NAMES
 from leads.models import Lead
-from leads.serializers import API_NAMES
 
 
 class LeadFactory(factory.django.DjangoModelFactory):
@@ -96,7 +96,7 @@ def lead_form_data(lead=None, /, *, without=(), **overrides):
 def lead_api_data(lead=None, /, *, without=(), **overrides):
     """lead_form_data() as a JSON API body: the same arguments, by the model's field names
     (`lead_api_data(email="x@example.com", state="PENDING")`), under the API's names
-    (leads.serializers.API_NAMES: "first_name" -> "FIRST_NAME"; a field the API does not name
+    (api.serializers.API_NAMES: "first_name" -> "FIRST_NAME"; a field the API does not name
     is a KeyError)."""
     data = lead_form_data(lead, without=without, **overrides)
     return {API_NAMES[name]: value for name, value in data.items()}

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from leads.cache import AtomicRedisCache
+from lib.cache import AtomicRedisCache
 
 from .throwaway_servers import throwaway_server_url
 

@@ -1,6 +1,6 @@
 """The app on one IPv6 socket that takes IPv4 clients too (as `gunicorn -b [::]:PORT` listens): an
 IPv4 client arrives as ::ffff:a.b.c.d, and is still limited and locked out on its own, not with
-every other IPv4 client (leads.throttling.ipv6_network).
+every other IPv4 client (lib.client_ip.ipv6_network).
 
 These run Django's live server on such a socket and connect from several loopback addresses. A
 machine without IPv6 fails them: they are not skipped."""

@@ -1,5 +1,5 @@
 """Each process remembers a user's permission set for PERMISSIONS_CACHE_SECONDS
-(leads.backends.CachedPermissionsBackend); a change of groups or permissions is seen at once
+(lib.auth_backends.CachedPermissionsBackend); a change of groups or permissions is seen at once
 by the process that made it, and deactivating an account everywhere at once."""
 
 import pytest

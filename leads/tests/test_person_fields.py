@@ -12,12 +12,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.text import capfirst
 
+from api.serializers import LeadCreateWithCVSerializer, LeadSerializer
 from leads import history
 from leads.exports import EXPORT_COLUMNS
 from leads.forms import IntakeForm, LeadForm, LeadImportForm
 from leads.imports import import_leads
 from leads.models import Lead, Resubmission
-from leads.serializers import LeadCreateWithCVSerializer, LeadSerializer
 
 from .factories import LeadFactory
 

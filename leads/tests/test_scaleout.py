@@ -1,4 +1,4 @@
-"""Two app hosts, tested: `make test-scaleout` (README, "Several app hosts").
+"""Two app hosts, tested: `make test-scaleout` (docs/operations.md, "Several app hosts").
 
 Two gunicorn instances on two ports, each with its own local folders (CVs, static files), share
 one PostgreSQL, one Redis (cache and task queue) and one S3 endpoint, with one worker beside

@@ -9,11 +9,11 @@ from django.db.models import Q
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from api.serializers import LeadSerializer
 from leads import states
 from leads.filters import LeadFilter
 from leads.forms import LeadForm
 from leads.models import Activity, Lead
-from leads.serializers import LeadSerializer
 from leads.states import Move, ReachOut
 
 from .factories import AttorneyFactory, LeadFactory, lead_form_data

@@ -14,4 +14,8 @@ def throwaway_server_url(variable, script):
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(message)
         pytest.skip(message)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1... under `pytest -n`
+    if worker and url.startswith("redis://"):
+        # Each test process empties a Redis database of its own, not the one its neighbour uses.
+        url = f"{url.rsplit('/', 1)[0]}/{int(worker.removeprefix('gw'))}"
     return url

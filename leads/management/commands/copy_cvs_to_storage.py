@@ -33,7 +33,8 @@ class Command(BaseCommand):
         ):
             raise CommandError(
                 f"The CV storage is the local folder {source} itself: nothing to copy. Set "
-                "CV_BUCKET (see README, CV storage) to copy the CVs into object storage."
+                "CV_BUCKET (see docs/operations.md, CV storage) to copy the CVs into object "
+                "storage."
             )
         local = FileSystemStorage(location=source)
         names = sorted(

@@ -1,6 +1,6 @@
 """The JSON API: POST /create, GET /get, GET /get/<id>, PUT and PATCH /update/<id>.
 
-Documented for people in the README (section "The JSON API") and for machines at /api/schema/."""
+Documented for people in docs/api.md and for machines at /api/schema/."""
 
 import logging
 
@@ -20,11 +20,13 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from . import services
-from .api_parsers import JSONParser, MultiPartParser, RequestTooLarge
-from .filters import LeadFilter
-from .models import Activity, Lead, Note
-from .pagination import LeadPaginator
+from leads import services
+from leads.filters import LeadFilter
+from leads.models import Activity, Lead, Note
+from leads.pagination import LeadPaginator
+from leads.throttling import count_accepted, describe_wait, flood_wait, intake_wait
+
+from .parsers import JSONParser, MultiPartParser, RequestTooLarge
 from .serializers import (
     DEFAULT_PAGE_SIZE,
     FIELD_SOURCES,
@@ -37,7 +39,6 @@ from .serializers import (
     PageParametersSerializer,
     SubmissionReceiptSerializer,
 )
-from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +105,9 @@ class CanChangeLeads(permissions.BasePermission):
 SHOWN_LEADS = Lead.objects.only(*FIELD_SOURCES.values(), "cv")
 # Whether a lead has notes, in the lead's own query, so that most leads (which have none) need no
 # second query. Written as SQL once: Exists(Note.objects.filter(lead=OuterRef("pk"))), built and
-# compiled again by each request, made GET /get/<id>'s query 250 us instead of 205 (README,
-# "Hand-rolled pieces"; test_api_detail.py and test_notes.py check both answers).
+# compiled again by each request, made GET /get/<id>'s query 250 us instead of 205
+# (docs/architecture.md, "Hand-rolled pieces"; test_api_detail.py and test_notes.py check both
+# answers).
 HAS_NOTES = RawSQL(
     f"EXISTS (SELECT 1 FROM {Note._meta.db_table} "
     f"WHERE {Note._meta.db_table}.{Note._meta.get_field('lead').column} "

@@ -5,7 +5,7 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from leads.serializers import VISIBLE_TEXT, VISIBLE_TEXT_WITHOUT_CONTROLS
+from api.serializers import VISIBLE_TEXT, VISIBLE_TEXT_WITHOUT_CONTROLS
 from leads.validators import validate_no_control_characters
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from leads.models import Lead
-
-from .factories import AttorneyFactory, LeadFactory
+from leads.tests.factories import AttorneyFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from .factories import LeadFactory, UserFactory
+from leads.tests.factories import LeadFactory, UserFactory
 
 MIN_CASES = 1000
 # Cases per operation in the fuzzing phase and scenarios in the stateful one: with the coverage

@@ -12,15 +12,26 @@ from django.utils.deprecation import MiddlewareMixin
 logger = logging.getLogger(__name__)
 
 
+def checks_its_own_input(view):
+    """Mark a view that refuses malformed requests itself, in its own error shape (the JSON
+    API's views: api/urls.py): the page checks below leave it alone."""
+    view.checks_its_own_input = True
+    return view
+
+
+def _checks_its_own_input(view_func):
+    return getattr(view_func, "checks_its_own_input", False)
+
+
 class RejectNullCharactersMiddleware(MiddlewareMixin):
     """Answer 400 to a page request whose query string holds a NUL character.
 
     PostgreSQL refuses NUL in text, so a `?q=x%00` that reaches a query (the lead list's search,
     the admin's filters) would be a 500. The JSON API checks its parameters itself and answers
-    with its own error shape, so it is left alone."""
+    with its own error shape (checks_its_own_input)."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.resolver_match.namespace == "api":
+        if _checks_its_own_input(view_func):
             return None
         if any("\x00" in value for _, values in request.GET.lists() for value in values):
             return HttpResponseBadRequest("Null characters are not allowed in the address.")
@@ -35,7 +46,7 @@ class RefuseNonUtf8FormsMiddleware(MiddlewareMixin):
     again, and the answer was a 500. The JSON API takes no forms (415)."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.resolver_match.namespace == "api" or request.method != "POST":
+        if _checks_its_own_input(view_func) or request.method != "POST":
             return None
         charset = request.content_params.get("charset", "utf-8")
         # Django's own rule (django.http.request): the charset, if any, is "utf-8" in any case.
@@ -84,7 +95,7 @@ class RefuseOversizedBodiesMiddleware(MiddlewareMixin):
     said it was too large. The JSON API's parsers refuse large bodies themselves (413, JSON)."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.resolver_match.namespace == "api":
+        if _checks_its_own_input(view_func):
             return None
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -92,17 +103,17 @@ class RefuseOversizedBodiesMiddleware(MiddlewareMixin):
             length = 0
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             context = {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
-            return render(request, "leads/upload_too_large.html", context, status=413)
+            return render(request, "upload_too_large.html", context, status=413)
         return None
 
 
 class StorageUnavailableMiddleware(MiddlewareMixin):
     """A CV bucket (CV_BUCKET) that does not answer, or refuses the app's keys, while a page
     stores or reads a file: a 503 page saying that nothing was saved, not a 500. (Downloads
-    have their own page; the API its own 503 in leads/api.py.)"""
+    have their own page; the API its own 503 in api/views.py.)"""
 
     def process_exception(self, request, exception):
         if isinstance(exception, BotoCoreError | ClientError):
             logger.exception("The CV storage failed")
-            return render(request, "leads/storage_unavailable.html", status=503)
+            return render(request, "storage_unavailable.html", status=503)
         return None

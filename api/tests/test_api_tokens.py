@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token, TokenProxy
 
-from .factories import AttorneyFactory, UserFactory
+from leads.tests.factories import AttorneyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from leads.models import Lead
-
-from .bad_input import (
+from leads.tests.bad_input import (
     BAD_CVS,
     CREATE,
     HUGE_ID,
@@ -30,7 +29,7 @@ from .bad_input import (
 )
 
 # The shared fixtures, which pytest finds by their names here (see bad_input.py).
-from .factories import LeadFactory, lead_api_data
+from leads.tests.factories import LeadFactory, lead_api_data
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from leads.models import Lead
-
-from .factories import LeadFactory, UserFactory, lead_api_data, lead_form_data
+from leads.tests.factories import LeadFactory, UserFactory, lead_api_data, lead_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 
 def drop_trailing_slash_twins(endpoints):
-    """Every API route also answers with a trailing slash (see api_urls.route): document each
+    """Every API route also answers with a trailing slash (see api.urls.route): document each
     route once, without the slash."""
     routes = {(path, method) for path, _, method, _ in endpoints}
     return [

@@ -13,10 +13,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
-from . import services
-from .models import Activity, DuplicateEmail, Lead, Note
-from .states import MoveRefused
-from .validators import validate_no_control_characters
+from leads import services
+from leads.models import Activity, DuplicateEmail, Lead, Note
+from leads.states import MoveRefused
+from leads.validators import validate_no_control_characters
 
 # API field name -> Lead field: the original design's upper-case names, one for each of the
 # person's fields (Lead.PERSON_FIELDS). A file (CV) is an upload, declared by the serializers

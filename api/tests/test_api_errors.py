@@ -7,8 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from leads.models import Lead
-
-from .factories import lead_api_data
+from leads.tests.factories import lead_api_data
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,10 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from leads.api import LeadUpdateView
+from api.serializers import LeadSerializer
+from api.views import LeadUpdateView
 from leads.models import Lead
-from leads.serializers import LeadSerializer
-
-from .factories import LeadFactory, UserFactory, lead_api_data
+from leads.tests.factories import LeadFactory, UserFactory, lead_api_data
 
 pytestmark = pytest.mark.django_db
 
