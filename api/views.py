@@ -20,7 +20,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from leads import services
+from leads import counts, services
 from leads.filters import LeadFilter
 from leads.models import Activity, Lead, Note
 from leads.pagination import LeadPaginator
@@ -267,7 +267,7 @@ class LeadListView(generics.ListAPIView):
         filters = LeadFilter(self.request.query_params, queryset=Lead.objects.all())
         if not filters.is_valid() or filters.is_narrowed():
             return None
-        return filters.total(Lead.objects.kept_counts_by_state())
+        return filters.total(counts.kept_counts_by_state())
 
 
 @extend_schema_view(

@@ -10,13 +10,12 @@ another (test_concurrency.py runs eight clients at once). SQLite writes one tran
 anyway, and this saves the second write that a counter in the cache took.
 
 The dashboard's other numbers (past weeks, the median time to reach out) are kept in the cache
-and adjusted once the change commits (leads/dashboard.py)."""
+and adjusted once the change commits, by leads/dashboard.py (which reads these counts: this
+module imports nothing of it)."""
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
-from . import dashboard
 from .models import Lead, StateCount
 
 # What a change of these fields can change in the counts and the dashboard's numbers.
@@ -33,14 +32,12 @@ def kept_counts_by_state():
 
 
 def count_again():
-    """Count the leads per state and keep the counts; drop the dashboard's cached numbers. For
-    writes that bypass the models' signals (seed_leads's bulk insert) and for lost rows."""
+    """Count the leads per state and keep the counts. For writes that bypass the models' signals
+    (seed_leads's bulk insert, which also has the dashboard count again) and for lost rows."""
     with transaction.atomic():
         counts = Lead.objects.counts_by_state()
         for state, leads in counts.items():
             StateCount.objects.update_or_create(state=state, defaults={"leads": leads})
-    keys = dashboard.cache_keys()
-    _on_commit(lambda: cache.delete_many(keys))
     return counts
 
 
@@ -51,8 +48,7 @@ def counted(lead):
 
 def adjust(before, after):
     """Adjust the counts to one lead going from `before` to `after` (each as counted() gives it,
-    or None when there is no such lead), in the changing transaction; the dashboard's numbers
-    once the change is committed: until then, other requests see the leads they are of."""
+    or None when there is no such lead), in the changing transaction."""
     if before == after:
         return
     moved = {}
@@ -64,43 +60,3 @@ def adjust(before, after):
     # hold the row that the other waits for (a deadlock, on PostgreSQL).
     for state in sorted(moved):
         StateCount.objects.filter(state=state).update(leads=F("leads") + moved[state])
-    _on_commit(lambda: _adjust_dashboard(before, after))
-
-
-def _adjust_dashboard(before, after):
-    """Atomic increments, so that concurrent changes on several hosts all count. A number the
-    cache has lost is counted again when next read."""
-    if before is None or after is None or before[1] != after[1]:
-        for counted_lead, delta in ((before, -1), (after, 1)):
-            if counted_lead is not None and (key := dashboard.past_week_key(counted_lead[1])):
-                _add(key, delta)
-    if _time_to_reach_out(before) != _time_to_reach_out(after):
-        dashboard.reached_out_leads_changed()
-
-
-def _time_to_reach_out(counted_lead):
-    """What the median time to reach out reads of a lead: its dates if it was reached out."""
-    if counted_lead is None:
-        return None
-    state, created_at, reached_out_at = counted_lead
-    if state != Lead.State.REACHED_OUT or reached_out_at is None:
-        return None
-    return created_at, reached_out_at
-
-
-def _add(key, delta):
-    try:
-        cache.incr(key, delta)
-    except ValueError:
-        pass  # not cached: counted afresh when next read
-    except Exception:
-        # The cache failed: drop the number rather than leave it wrong (if that fails too, its
-        # expiry heals it), then let the commit hook log the error.
-        cache.delete(key)
-        raise
-
-
-def _on_commit(callback):
-    # robust: the change is committed; a cache that fails now must not turn it into an error.
-    # (Django logs the failure by the callback's __qualname__, which a functools.partial lacks.)
-    transaction.on_commit(callback, robust=True)

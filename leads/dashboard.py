@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django_tasks import task
 
+from . import counts
 from .models import Lead, stale_cutoff
 
 CHART_WEEKS = 12
@@ -48,7 +49,7 @@ def dashboard_stats(now=None):
     """The dashboard template's context. `now` fixes which weeks the chart shows (tests pass
     it); the stale count is always as of now, as Lead.objects.stale() defines it."""
     now = now or timezone.now()
-    counts = Lead.objects.kept_counts_by_state()
+    by_state = counts.kept_counts_by_state()
     lead_list = reverse("leads:lead_list")
     median = median_time_to_reach_out()
     weeks = new_leads_per_week(now)
@@ -57,14 +58,14 @@ def dashboard_stats(now=None):
             {
                 "value": value,
                 "label": label,
-                "count": counts[value],
+                "count": by_state[value],
                 "url": f"{lead_list}?{urlencode({'state': value})}",
             }
             for value, label in Lead.State.choices
         ],
-        "total": sum(counts.values()),
+        "total": sum(by_state.values()),
         "lead_list_url": lead_list,
-        "stale_count": stale_count(counts),
+        "stale_count": stale_count(by_state),
         "stale_days": settings.STALE_LEAD_DAYS,
         "attention_url": f"{lead_list}?{urlencode({'attention': 1})}",
         "median_time_to_reach_out": median["duration"],
@@ -76,12 +77,12 @@ def dashboard_stats(now=None):
     }
 
 
-def stale_count(counts):
+def stale_count(by_state):
     """How many leads need attention (Lead.objects.stale()): the pending ones, from `counts`
     (kept_counts_by_state()), less those submitted in the last STALE_LEAD_DAYS days, which the
     (state, created_at) index counts without reading the older ones."""
     recent = Lead.objects.filter(state=Lead.State.PENDING, created_at__gte=stale_cutoff())
-    return max(counts[Lead.State.PENDING] - recent.count(), 0)
+    return max(by_state[Lead.State.PENDING] - recent.count(), 0)
 
 
 def median_time_to_reach_out():
@@ -94,8 +95,8 @@ def median_time_to_reach_out():
     count are None and the page says the median is being measured."""
     measured = cache.get(MEDIAN_CACHE_KEY)
     if measured is None:
-        counts = Lead.objects.kept_counts_by_state()
-        if counts[Lead.State.REACHED_OUT] >= MEDIAN_IN_REQUEST_LIMIT:
+        by_state = counts.kept_counts_by_state()
+        if by_state[Lead.State.REACHED_OUT] >= MEDIAN_IN_REQUEST_LIMIT:
             _queue_median_refresh()
             return {"duration": None, "count": None}
         measured = measure_median_time_to_reach_out()
@@ -147,6 +148,61 @@ def refresh_median_time_to_reach_out():
     # A change from now on queues another refresh: this one may not see it.
     cache.delete(MEDIAN_REFRESH_QUEUED_KEY)
     cache.set(MEDIAN_CACHE_KEY, measure_median_time_to_reach_out(), timeout=None)
+
+
+def adjust(before, after):
+    """Adjust the numbers kept here to one lead going from `before` to `after` (as
+    counts.counted() gives them, or None), once the change is committed: until then, other
+    requests see the leads they are of. (The receivers in leads/signals.py call it.)"""
+    if before != after:
+        _on_commit(lambda: _adjust_numbers(before, after))
+
+
+def forget():
+    """Drop the numbers kept here, to be counted again when next read (seed_leads's bulk
+    insert sends no signals)."""
+    keys = cache_keys()
+    _on_commit(lambda: cache.delete_many(keys))
+
+
+def _adjust_numbers(before, after):
+    """Atomic increments, so that concurrent changes on several hosts all count. A number the
+    cache has lost is counted again when next read."""
+    if before is None or after is None or before[1] != after[1]:
+        for counted_lead, delta in ((before, -1), (after, 1)):
+            if counted_lead is not None and (key := past_week_key(counted_lead[1])):
+                _add(key, delta)
+    if _time_to_reach_out(before) != _time_to_reach_out(after):
+        reached_out_leads_changed()
+
+
+def _time_to_reach_out(counted_lead):
+    """What the median time to reach out reads of a lead (counts.counted()): its dates if it
+    was reached out, as measure_median_time_to_reach_out() selects them."""
+    if counted_lead is None:
+        return None
+    state, created_at, reached_out_at = counted_lead
+    if state != Lead.State.REACHED_OUT or reached_out_at is None:
+        return None
+    return created_at, reached_out_at
+
+
+def _add(key, delta):
+    try:
+        cache.incr(key, delta)
+    except ValueError:
+        pass  # not cached: counted afresh when next read
+    except Exception:
+        # The cache failed: drop the number rather than leave it wrong (if that fails too, its
+        # expiry heals it), then let the commit hook log the error.
+        cache.delete(key)
+        raise
+
+
+def _on_commit(callback):
+    # robust: the change is committed; a cache that fails now must not turn it into an error.
+    # (Django logs the failure by the callback's __qualname__, which a functools.partial lacks.)
+    transaction.on_commit(callback, robust=True)
 
 
 def humanize_duration(duration):

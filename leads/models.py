@@ -69,13 +69,6 @@ class LeadQuerySet(models.QuerySet):
         counts = dict(self.order_by().values_list("state").annotate(n=models.Count("id")))
         return {state: counts.get(state, 0) for state in Lead.State.values}
 
-    def kept_counts_by_state(self):
-        """counts_by_state() of all leads, from the counts kept per state (StateCount,
-        leads/counts.py)."""
-        from .counts import kept_counts_by_state  # counts.py imports this module
-
-        return kept_counts_by_state()
-
 
 PYTHON_CHECKED_CONSTRAINTS = {"lead_names_not_blank", "lead_state_valid", "lead_has_resume_or_cv"}
 

@@ -3,7 +3,7 @@ from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from . import counts
+from . import counts, dashboard
 from .cv_files import delete_cv_file_on_commit
 from .models import Lead, Resubmission
 
@@ -26,16 +26,20 @@ def remember_counted_fields(instance, update_fields=None, **kwargs):
 @receiver(post_save, sender=Lead)
 def count_saved_lead(instance, created, **kwargs):
     """Adjust the counts to a new lead or a changed state in the saving transaction, and the
-    dashboard's numbers once it commits (leads/counts.py)."""
+    dashboard's numbers once it commits (leads/counts.py, leads/dashboard.py)."""
     before = None if created else getattr(instance, "_counted_before", None)
     if not created and before is None:
         return
-    counts.adjust(before, counts.counted(instance))
+    after = counts.counted(instance)
+    counts.adjust(before, after)
+    dashboard.adjust(before, after)
 
 
 @receiver(post_delete, sender=Lead)
 def count_deleted_lead(instance, **kwargs):
-    counts.adjust(counts.counted(instance), None)
+    before = counts.counted(instance)
+    counts.adjust(before, None)
+    dashboard.adjust(before, None)
 
 
 @receiver(post_delete, sender=Lead)

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from leads import services
+from leads import counts, services
 from leads.models import Activity, Lead, StateCount
 
 from .factories import LeadFactory
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def kept():
-    return Lead.objects.kept_counts_by_state()
+    return counts.kept_counts_by_state()
 
 
 def test_a_cache_flush_loses_no_count(attorney_client):

@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
+from leads import dashboard
 from leads.counts import count_again
 from leads.models import Lead
 
@@ -87,6 +88,7 @@ class Command(BaseCommand):
             progress.update(size)
         progress.close()
         count_again()  # bulk_create sends no signals
+        dashboard.forget()
         self.stdout.write(self.style.SUCCESS(f"Created {created} leads."))
 
     def _fake_lead(self, rng, created_at, number):
