@@ -367,10 +367,6 @@ class Lead(models.Model):
             if user is None or user.has_perm(move.permission)
         ]
 
-    def move_to(self, state, by=None):
-        """Move this lead from its state to `state` (see make_move())."""
-        self.make_move(states.allowed_move(self.state, state), by)
-
     def make_move(self, move, by=None):
         """Make `move` (a states.Move) and save, recording that attorney `by` reached out now if
         the move says so. leads/services.py calls this (set_state()), recording the move in the

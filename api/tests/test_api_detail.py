@@ -3,7 +3,8 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from leads.models import Lead
+from leads import services
+from leads.models import Activity, Lead
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def test_it_links_to_the_cv(attorney_client, lead):
 
 
 def test_it_shows_when_the_lead_was_reached(attorney_client, attorney, lead):
-    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     data = attorney_client.get(url(lead.pk)).json()
     assert data["STATE"] == "REACHED_OUT"
     assert data["REACHED_OUT_AT"] is not None

@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from leads.models import Lead
+from leads import services
+from leads.models import Activity, Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +151,7 @@ def test_a_page_past_the_end_is_a_404(attorney_client, lead):
 def test_it_filters_by_state(attorney_client, attorney):
     pending = LeadFactory()
     reached = LeadFactory()
-    reached.move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(reached, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     assert emails(attorney_client.get(URL, {"state": "PENDING"})) == [pending.email]
     assert emails(attorney_client.get(URL, {"state": "REACHED_OUT"})) == [reached.email]
 
@@ -240,7 +241,9 @@ def test_the_query_count_does_not_grow_with_the_page_size(client, django_assert_
     LeadFactory.create_batch(60)
     LeadFactory(cv="cvs/2026/01/some.pdf")
     for lead in Lead.objects.all()[:20]:
-        lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+        services.set_state(
+            lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+        )
 
     client.get(URL, headers=headers)  # the first request also loads the permission set
     counts = []
@@ -273,7 +276,9 @@ def test_a_read_leaves_the_cvs_words_in_the_database(attorney_client, path):
 @pytest.mark.parametrize("query", [{}, {"state": "PENDING"}, {"state": "REACHED_OUT"}])
 def test_a_list_picked_by_state_takes_its_total_from_the_counters(attorney_client, attorney, query):
     LeadFactory.create_batch(2)
-    LeadFactory().move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(
+        LeadFactory(), Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+    )
     expected = Lead.objects.filter(**{k.lower(): v for k, v in query.items()}).count()
     attorney_client.get("/get")  # the attorney's permissions, remembered
     with CaptureQueriesContext(connection) as queries:

@@ -51,7 +51,7 @@ def test_mark_reached_out_action_records_who_and_when(attorney_client, attorney)
 
 def test_mark_pending_action(attorney_client, attorney):
     lead = LeadFactory()
-    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     attorney_client.post(CHANGELIST, {"action": "mark_pending", "_selected_action": [lead.pk]})
     lead.refresh_from_db()
     assert (lead.state, lead.reached_out_at, lead.reached_out_by) == ("PENDING", None, None)
@@ -171,7 +171,7 @@ def test_the_needs_attention_filter_and_column(attorney_client, attorney, settin
     long_ago = timezone.now() - datetime.timedelta(days=8)
     stale = LeadFactory(created_at=long_ago)
     handled = LeadFactory(created_at=long_ago)
-    handled.move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(handled, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     LeadFactory()
 
     response = attorney_client.get(CHANGELIST, {"needs_attention": "yes"})
@@ -188,7 +188,7 @@ def test_the_attention_column_marks_stale_leads_only(attorney, settings):
     settings.STALE_LEAD_DAYS = 7
     long_ago = timezone.now() - datetime.timedelta(days=8)
     handled = LeadFactory(created_at=long_ago)
-    handled.move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(handled, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     needs_attention = admin.site.get_model_admin(Lead).needs_attention
 
     assert "Needs attention" in needs_attention(LeadFactory(created_at=long_ago))

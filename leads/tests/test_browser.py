@@ -17,7 +17,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from leads.models import Lead
+from leads import services
+from leads.models import Activity, Lead
 
 from .factories import AttorneyFactory, LeadFactory
 from .test_cv_text import make_pdf
@@ -162,7 +163,9 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
         submitted = now - datetime.timedelta(days=(n * 37) % 80, hours=n)
         earlier = LeadFactory(first_name="Sample", last_name=f"Prospect{n}", created_at=submitted)
         if n % 3:
-            earlier.move_to(Lead.State.REACHED_OUT, by=attorney)
+            services.set_state(
+                earlier, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+            )
             Lead.objects.filter(pk=earlier.pk).update(
                 reached_out_at=submitted + datetime.timedelta(hours=4 + n % 30)
             )

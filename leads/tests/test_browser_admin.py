@@ -46,7 +46,9 @@ def back_office(settings):
     stale = [LeadFactory(created_at=long_ago - datetime.timedelta(hours=n)) for n in range(5)]
     for n in range(4):  # as old, but handled: not stale
         handled = LeadFactory(created_at=long_ago - datetime.timedelta(hours=n))
-        handled.move_to(Lead.State.REACHED_OUT, by=attorney)
+        services.set_state(
+            handled, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+        )
     LeadFactory.create_batch(24)
 
     submitted = LeadFactory.build(first_name="Amara", last_name="Okafor", email="amara@example.com")

@@ -14,7 +14,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from leads.models import Lead
+from leads import services
+from leads.models import Activity, Lead
 
 from .factories import AttorneyFactory, LeadFactory
 from .test_browser import PASSWORD, SCREENSHOTS, browser, page  # noqa: F401 (fixtures)
@@ -44,7 +45,9 @@ def make_leads(attorney):
             created_at=now - datetime.timedelta(days=n // 4, hours=n),
         )
         if n % 3 == 0:
-            lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+            services.set_state(
+                lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+            )
 
 
 def assert_fits_and_accessible(page, what):  # noqa: F811

@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
+from leads import services
 from leads.exports import EXPORT_COLUMNS, csv_response, neutralise
-from leads.models import Lead
+from leads.models import Activity, Lead
 
 from .factories import LeadFactory
 
@@ -44,7 +45,7 @@ def test_it_streams_every_column(attorney):
         created_at=moment,
         cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"),
     )
-    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     pending = LeadFactory(email="pending@example.com")
 
     response = csv_response(Lead.objects.order_by("pk"), "leads-2025-03-01.csv")
@@ -88,7 +89,9 @@ def test_it_reads_the_leads_in_one_query_however_many_have_an_attorney(
     attorney, django_assert_num_queries
 ):
     for lead in LeadFactory.create_batch(5):
-        lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+        services.set_state(
+            lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+        )
     response = csv_response(Lead.objects.all(), "leads.csv")
     with django_assert_num_queries(1):
         rows = read_csv(response)

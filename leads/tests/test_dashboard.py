@@ -18,7 +18,7 @@ from leads.dashboard import (
     week_starts,
     weekly_chart_svg,
 )
-from leads.models import Erasure, Lead
+from leads.models import Activity, Erasure, Lead
 
 from .factories import LeadFactory
 
@@ -148,11 +148,13 @@ def test_median_time_to_reach_out_follows_state_changes(
 
     lead = LeadFactory(created_at=timezone.now() - 5 * HOUR)
     with django_capture_on_commit_callbacks(execute=True):
-        lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+        services.set_state(
+            lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+        )
     assert median_time_to_reach_out() == {"duration": 3 * HOUR, "count": 3}
 
     with django_capture_on_commit_callbacks(execute=True):
-        lead.move_to(Lead.State.PENDING)
+        services.set_state(lead, Lead.State.PENDING, source=Activity.Source.PAGE, actor=None)
     assert median_time_to_reach_out() == {"duration": 2 * HOUR, "count": 2}
 
 
@@ -303,7 +305,9 @@ def test_the_numbers_are_cached_until_a_lead_changes(
 
     # Forgotten once the change commits.
     with django_capture_on_commit_callbacks(execute=True):
-        lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+        services.set_state(
+            lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+        )
     response = attorney_client.get(DASHBOARD)
     assert response.context["stale_count"] == 0
     assert response.context["reached_out_measured"] == 1

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from leads.models import Lead
+from leads import services
+from leads.models import Activity, Lead
 
 from .factories import LeadFactory
 
@@ -75,7 +76,7 @@ def test_it_exports_exactly_the_filtered_list(attorney_client, leads, params):
 
 def test_it_exports_every_column(attorney_client, attorney):
     lead = LeadFactory(first_name="Zoë", last_name="Ørsted", resume="Line one\nLine two")
-    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     (row,) = export(attorney_client)
     assert row == {
         "lead_id": str(lead.pk),

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
 from leads import services
-from leads.models import Erasure, Lead
+from leads.models import Activity, Erasure, Lead
 
 from .factories import AttorneyFactory, LeadFactory
 from .test_lead_export import export, listed_emails
@@ -35,7 +35,9 @@ def leads(attorney):
             created_at=now - datetime.timedelta(days=n),
         )
         if n % 3 == 0:
-            lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+            services.set_state(
+                lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+            )
         made.append(lead)
     return made
 

@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from leads.models import Lead
+from leads import services
+from leads.models import Activity, Lead
 
 from .factories import AttorneyFactory, LeadFactory, lead_form_data
 
@@ -63,7 +64,9 @@ def test_list_counts_follow_new_leads_and_state_changes(
         lead = LeadFactory()
     assert tab_counts(attorney_client.get(LIST))["All"] == 2
     with django_capture_on_commit_callbacks(execute=True):
-        lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+        services.set_state(
+            lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+        )
     counts = tab_counts(attorney_client.get(LIST))
     assert (counts["Pending"], counts["Reached out"]) == (1, 1)
     with django_capture_on_commit_callbacks(execute=True):
@@ -73,7 +76,9 @@ def test_list_counts_follow_new_leads_and_state_changes(
 
 def test_list_shows_leads_and_counts(attorney_client):
     LeadFactory(first_name="Ana", last_name="Silva")
-    LeadFactory().move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
+    services.set_state(
+        LeadFactory(), Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
+    )
     response = attorney_client.get(LIST)
     assert response.status_code == 200
     html = response.content.decode()
@@ -99,7 +104,9 @@ def test_list_search_by_name_and_email(attorney_client):
 def test_list_filter_by_state(attorney_client):
     pending = LeadFactory()
     done = LeadFactory()
-    done.move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
+    services.set_state(
+        done, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
+    )
     assert list(attorney_client.get(LIST, {"state": "PENDING"}).context["page"]) == [pending]
     assert list(attorney_client.get(LIST, {"state": "REACHED_OUT"}).context["page"]) == [done]
     assert len(attorney_client.get(LIST, {"state": "bogus"}).context["page"]) == 2
@@ -133,7 +140,9 @@ def test_list_query_count_does_not_grow_with_page_size(
     attorney_client, django_assert_max_num_queries
 ):
     for lead in LeadFactory.create_batch(100):
-        lead.move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
+        services.set_state(
+            lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
+        )
     attorney_client.get(LIST, {"page_size": 100})  # keeps the size
     # The session, the attorney and their permissions, the "needs attention" count, the page.
     with django_assert_max_num_queries(7):
@@ -183,7 +192,7 @@ def test_mark_reached_out_records_who_and_when(attorney_client, attorney, lead):
 
 
 def test_mark_pending_again(attorney_client, attorney, lead):
-    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     attorney_client.post(reverse("leads:lead_set_state", args=[lead.pk]), {"state": "PENDING"})
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING

@@ -81,7 +81,7 @@ def test_database_refuses_unknown_state():
 def test_moving_to_reached_out_records_who_and_when():
     lead = LeadFactory()
     attorney = AttorneyFactory()
-    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     lead.refresh_from_db()
     assert lead.state == Lead.State.REACHED_OUT
     assert lead.reached_out_by == attorney
@@ -90,8 +90,10 @@ def test_moving_to_reached_out_records_who_and_when():
 
 def test_moving_back_to_pending_clears_the_record():
     lead = LeadFactory()
-    lead.move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
-    lead.move_to(Lead.State.PENDING)
+    services.set_state(
+        lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
+    )
+    services.set_state(lead, Lead.State.PENDING, source=Activity.Source.PAGE, actor=None)
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING
     assert lead.reached_out_at is None
@@ -101,7 +103,7 @@ def test_moving_back_to_pending_clears_the_record():
 def test_set_state_to_same_state_keeps_the_original_record():
     lead = LeadFactory()
     first = AttorneyFactory()
-    lead.move_to(Lead.State.REACHED_OUT, by=first)
+    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=first)
     reached_at = lead.reached_out_at
     services.set_state(
         lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from freezegun import freeze_time
 
-from leads.models import Erasure, Lead
+from leads import services
+from leads.models import Activity, Erasure, Lead
 
 from .factories import AttorneyFactory, LeadFactory
 
@@ -31,7 +32,9 @@ def leads(db):
     at_limit = LeadFactory(created_at=LIMIT)
     recent = LeadFactory(created_at=NOW - datetime.timedelta(days=1))
     reached_out = LeadFactory(created_at=LIMIT - datetime.timedelta(days=100))
-    reached_out.move_to(Lead.State.REACHED_OUT, by=AttorneyFactory())
+    services.set_state(
+        reached_out, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
+    )
     return {"old": old, "at_limit": at_limit, "recent": recent, "reached_out": reached_out}
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from api.serializers import LeadSerializer
-from leads import states
+from leads import services, states
 from leads.filters import LeadFilter
 from leads.forms import LeadForm
 from leads.models import Activity, Lead
@@ -101,7 +101,7 @@ def attorney_client(client, three_states):
 
 def reached_out_lead(attorney):
     lead = LeadFactory()
-    lead.move_to(Lead.State.REACHED_OUT, by=attorney)
+    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     return lead
 
 
@@ -181,7 +181,12 @@ def test_the_list_has_a_tab_and_a_bulk_action_for_the_state(attorney_client):
 
 
 def test_the_dashboard_counts_the_state(attorney_client):
-    reached_out_lead(attorney_client.attorney).move_to("RETAINED")
+    services.set_state(
+        reached_out_lead(attorney_client.attorney),
+        "RETAINED",
+        source=Activity.Source.PAGE,
+        actor=None,
+    )
     states_shown = attorney_client.get(reverse("leads:dashboard")).context["states"]
     assert {row["label"]: row["count"] for row in states_shown} == {
         "Pending": 0,
