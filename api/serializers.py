@@ -141,7 +141,7 @@ class LeadSerializer(serializers.ModelSerializer):
     def get_CV_URL(self, lead):  # noqa: N802 (DRF derives the name from the field's)
         if not lead.cv:
             return None
-        url = reverse("leads:lead_cv", args=[lead.pk])
+        url = reverse("attorneys:lead_cv", args=[lead.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 

@@ -4,8 +4,6 @@ from django.apps import AppConfig
 class LeadsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "leads"
-    # The admin's section and breadcrumbs: "Home › Intake › Leads".
-    verbose_name = "Intake"
 
     def ready(self):
         from . import signals  # noqa: F401 (connects the receivers)

@@ -228,7 +228,7 @@ class Lead(models.Model):
         cv_files.delete_replaced_cv_on_commit(self.cv, replaced_cv)
 
     def get_absolute_url(self):
-        return reverse("leads:lead_detail", args=[self.pk])
+        return reverse("attorneys:lead_detail", args=[self.pk])
 
     def _fill_derived_fields(self):
         """Set what save() derives from the other fields: the CV's name and words, the search

@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     # Before whitenoise and staticfiles, whose `runserver` leads/management/commands/ extends.
     "leads",
+    # One app per audience, with no models: their views, forms, urls, templates and tests.
+    "intake",
+    "attorneys",
+    "api",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.forms",
@@ -221,7 +225,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "leads:dashboard"
+LOGIN_REDIRECT_URL = "attorneys:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
@@ -235,7 +239,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # CVs are personal data: they live outside any public URL (base_url None) and are served only
-# by the permission-checked leads:lead_cv view.
+# by the permission-checked attorneys:lead_cv view.
 CV_ROOT = env.path("CV_ROOT", default=BASE_DIR / "private_media")
 CV_STORAGE = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",

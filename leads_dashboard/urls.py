@@ -34,5 +34,6 @@ urlpatterns = [
         name="api_docs",
     ),
     path("", include("api.urls")),
-    path("", include("leads.urls")),
+    path("", include("intake.urls")),
+    path("", include("attorneys.urls")),
 ]

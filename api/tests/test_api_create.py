@@ -12,6 +12,8 @@ from rest_framework.authtoken.models import Token
 from leads.models import Lead
 from leads.tests.factories import LeadFactory, UserFactory, lead_api_data, lead_form_data
 
+from .helpers import error_of
+
 pytestmark = pytest.mark.django_db
 
 URL = "/create"
@@ -20,15 +22,6 @@ PDF = b"%PDF-1.4\n%fake but well-formed enough for the signature check\n"
 
 def post_json(client, data, url=URL, **kwargs):
     return client.post(url, json.dumps(data), content_type="application/json", **kwargs)
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    error = response.json()["error"]
-    assert error["status"] == status
-    assert set(error) == {"status", "code", "message", "fields"}
-    return error
 
 
 @pytest.fixture
@@ -125,7 +118,7 @@ def test_it_accepts_multipart_with_a_cv(client, attorney_client):
     assert lead.cv.name.endswith(".pdf")
     assert lead.resume == ""
     cv_url = response.json()["CV_URL"]
-    assert cv_url == "http://testserver" + reverse("leads:lead_cv", args=[lead.pk])
+    assert cv_url == "http://testserver" + reverse("attorneys:lead_cv", args=[lead.pk])
     download = attorney_client.get(cv_url)
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
@@ -273,7 +266,7 @@ def test_anonymous_clients_are_rate_limited(client, limited):
 
 def test_the_limit_is_shared_with_the_intake_form(client, limited):
     for _ in range(2):
-        client.post(reverse("leads:intake"), lead_form_data())
+        client.post(reverse("intake:form"), lead_form_data())
     assert Lead.objects.count() == 2
 
     error_of(post_json(client, lead_api_data()), 429)

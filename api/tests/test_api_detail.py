@@ -6,18 +6,13 @@ from rest_framework.authtoken.models import Token
 from leads import services
 from leads.models import Activity, Lead
 
+from .helpers import error_of
+
 pytestmark = pytest.mark.django_db
 
 
 def url(pk):
     return f"/get/{pk}"
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["status"] == status
-    return error
 
 
 def test_it_works(attorney_client, lead):
@@ -42,7 +37,7 @@ def test_it_works_with_a_trailing_slash(attorney_client, lead):
 def test_it_links_to_the_cv(attorney_client, lead):
     lead.cv.save("cv.pdf", ContentFile(b"%PDF-1.4 test"))
     cv_url = attorney_client.get(url(lead.pk)).json()["CV_URL"]
-    assert cv_url == "http://testserver" + reverse("leads:lead_cv", args=[lead.pk])
+    assert cv_url == "http://testserver" + reverse("attorneys:lead_cv", args=[lead.pk])
     assert attorney_client.get(cv_url).status_code == 200
 
 

@@ -9,21 +9,9 @@ from django.test import Client
 from leads.models import Lead
 from leads.tests.factories import lead_api_data
 
+from .helpers import error_of
+
 pytestmark = pytest.mark.django_db
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    error = response.json()["error"]
-    assert error == {
-        "status": status,
-        "code": error["code"],
-        "message": error["message"],
-        "fields": error["fields"],
-    }
-    assert isinstance(error["message"], str) and error["message"]
-    return error
 
 
 def test_a_field_error_names_the_field(client):

@@ -10,16 +10,11 @@ from leads import services
 from leads.models import Activity, Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory
 
+from .helpers import error_of
+
 pytestmark = pytest.mark.django_db
 
 URL = "/get"
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["status"] == status
-    return error
 
 
 def emails(response):

@@ -13,6 +13,8 @@ from leads import services
 from leads.models import Activity, Lead
 from leads.tests.factories import LeadFactory, UserFactory, lead_api_data
 
+from .helpers import error_of
+
 pytestmark = pytest.mark.django_db
 
 
@@ -26,13 +28,6 @@ def put(client, lead, data, **kwargs):
 
 def patch(client, lead, data, **kwargs):
     return client.patch(url(lead.pk), json.dumps(data), content_type="application/json", **kwargs)
-
-
-def error_of(response, status):
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["status"] == status
-    return error
 
 
 def test_put_replaces_every_field(attorney_client, lead):
@@ -207,7 +202,7 @@ def test_a_session_needs_the_csrf_token(attorney, lead):
     error = error_of(patch(client, lead, {"STATE": "REACHED_OUT"}), 403)
     assert "CSRF" in error["message"]
 
-    client.get(reverse("leads:lead_list"))  # sets the CSRF cookie, like any page
+    client.get(reverse("attorneys:lead_list"))  # sets the CSRF cookie, like any page
     token = client.cookies["csrftoken"].value
     response = patch(client, lead, {"STATE": "REACHED_OUT"}, headers={"X-CSRFToken": token})
     assert response.status_code == 200

@@ -23,7 +23,7 @@ MB = 1024 * 1024
 HUGE_ID = "99999999999999999999999"
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 
-INTAKE = reverse("leads:intake")
+INTAKE = reverse("intake:form")
 CREATE = reverse("api:lead_create")
 
 EXISTING = {

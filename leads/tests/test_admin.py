@@ -102,7 +102,7 @@ def test_change_form_does_not_link_to_the_cv_file(attorney_client):
     lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
     html = attorney_client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content.decode()
     # Only the permission-checked download, by the name the prospect gave the file.
-    cv_url = reverse("leads:lead_cv", args=[lead.pk])
+    cv_url = reverse("attorneys:lead_cv", args=[lead.pk])
     assert f'Current CV: <a href="{cv_url}" download>cv.pdf</a>' in html
     assert lead.cv.name not in html
 
@@ -205,7 +205,7 @@ def test_the_lead_list_shows_the_useful_columns_with_short_labels(attorney_clien
 
 def test_the_breadcrumbs_name_the_app_intake(attorney_client):
     html = attorney_client.get(CHANGELIST).content.decode()
-    assert '<a href="/admin/leads/">Intake</a>' in html
+    assert '<a href="/admin/leads/">Leads</a>' in html
 
 
 def test_the_import_is_a_dry_run_unless_unticked(attorney_client):
@@ -235,7 +235,9 @@ def test_the_attorneys_group_may_view_the_task_results():
     assert group.permissions.filter(codename="view_dbtaskresult").exists()
 
 
-@pytest.mark.parametrize("page", [reverse("admin:leads_lead_add"), reverse("leads:lead_create")])
+@pytest.mark.parametrize(
+    "page", [reverse("admin:leads_lead_add"), reverse("attorneys:lead_create")]
+)
 def test_without_the_change_permission_a_new_lead_can_only_start_pending(client, page):
     # Adding leads, not changing them: moving one to "reached out" is a change (states.MOVES).
     clerk = UserFactory(is_staff=True)

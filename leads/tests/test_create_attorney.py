@@ -19,7 +19,7 @@ def test_it_creates_a_staff_attorney_with_a_generated_password(client):
         reverse("login"), {"username": "lawyer@firm.example", "password": password}, follow=True
     )
     assert response.status_code == 200
-    assert response.request["PATH_INFO"] == reverse("leads:dashboard")
+    assert response.request["PATH_INFO"] == reverse("attorneys:dashboard")
 
 
 def test_it_refuses_an_existing_account():

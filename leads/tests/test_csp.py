@@ -33,10 +33,10 @@ def policy_of(response):
 @pytest.mark.parametrize(
     "who, url_name",
     [
-        ("anonymous", "leads:intake"),
+        ("anonymous", "intake:form"),
         ("anonymous", "login"),
-        ("attorney", "leads:lead_list"),
-        ("attorney", "leads:lead_detail"),
+        ("attorney", "attorneys:lead_list"),
+        ("attorney", "attorneys:lead_detail"),
         ("attorney", "admin:index"),
         ("attorney", "admin:leads_lead_change"),
         ("attorney", "admin:leads_lead_import"),
@@ -116,7 +116,7 @@ def visit(page, url):  # noqa: F811 (a page, as the fixture gives)
 @pytest.mark.django_db(transaction=True)
 def test_the_browser_reports_what_the_policy_blocks(live_server, page, csp_violations):  # noqa: F811
     # The check below is only as good as its listeners: an injected inline script is refused.
-    visit(page, live_server.url + reverse("leads:intake"))
+    visit(page, live_server.url + reverse("intake:form"))
     page.evaluate(
         """() => {
           const script = document.createElement("script");
@@ -138,16 +138,16 @@ def test_every_page_works_under_the_policy(live_server, page, csp_violations):  
     task = read_cv.enqueue(lead.pk, "cv.pdf")  # for the task results admin
     url = live_server.url
 
-    visit(page, url + reverse("leads:intake"))
+    visit(page, url + reverse("intake:form"))
     visit(page, url + reverse("login"))
     page.get_by_label("Username").fill(attorney.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/dashboard/$"))
     for path in [
-        reverse("leads:lead_list"),
-        reverse("leads:lead_detail", args=[lead.pk]),
-        reverse("leads:lead_edit", args=[lead.pk]),
+        reverse("attorneys:lead_list"),
+        reverse("attorneys:lead_detail", args=[lead.pk]),
+        reverse("attorneys:lead_edit", args=[lead.pk]),
         reverse("admin:index"),
         reverse("admin:leads_lead_changelist"),
         reverse("admin:leads_lead_change", args=[lead.pk]),

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def submit(client, cv, email="prospect@example.com", resume=""):
     data = lead_form_data(first_name="Ana", last_name="Lima", email=email, resume=resume, cv=cv)
-    return client.post(reverse("leads:intake"), data)
+    return client.post(reverse("intake:form"), data)
 
 
 def pdf(text):
@@ -43,7 +43,7 @@ def test_the_cv_text_is_found_by_the_list_and_the_api(client, attorney_client, u
     lead = Lead.objects.get()
     assert " kubernetes engineer at nordwind gmbh " in lead.cv_text
 
-    page = attorney_client.get(reverse("leads:lead_list"), {"search": "kubernetes nordwind"})
+    page = attorney_client.get(reverse("attorneys:lead_list"), {"search": "kubernetes nordwind"})
     assert "Lima, Ana" in page.content.decode()
     found = attorney_client.get("/get", {"search": "KUBERNETES"}).json()["results"]
     assert [item["LEAD_ID"] for item in found] == [lead.pk]
@@ -80,7 +80,7 @@ def test_replacing_or_removing_the_cv_replaces_its_text(attorney_client, client,
     run_worker()
     lead = Lead.objects.get()
     data = lead_form_data(lead)
-    edit = reverse("leads:lead_edit", args=[lead.pk])
+    edit = reverse("attorneys:lead_edit", args=[lead.pk])
     attorney_client.post(edit, {**data, "cv": docx("Carpenter")})
     run_worker()
     lead.refresh_from_db()
@@ -157,7 +157,7 @@ def test_the_list_looks_each_word_up_in_the_cvs_once(attorney_client):
     # The page's leads and its tabs' counts share one search (LeadFilter.filter_queryset).
     in_cv = with_cv_text("Kubernetes in Porto")
     with CaptureQueriesContext(connection) as queries:
-        response = attorney_client.get(reverse("leads:lead_list"), {"search": "kube porto"})
+        response = attorney_client.get(reverse("attorneys:lead_list"), {"search": "kube porto"})
     assert [lead.pk for lead in response.context["page"].object_list] == [in_cv.pk]
     assert response.context["tabs"][0][2] == 1  # "All"
     cv_lookups = [q["sql"] for q in queries.captured_queries if "cv_text" in q["sql"]]

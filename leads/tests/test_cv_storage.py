@@ -112,11 +112,11 @@ def pdf(content=PDF, name="ana-cv.pdf"):
 
 
 def submit(client, **changes):
-    return client.post(reverse("leads:intake"), {**PROSPECT, "resume": "", **changes})
+    return client.post(reverse("intake:form"), {**PROSPECT, "resume": "", **changes})
 
 
 def download(client, lead):
-    return client.get(reverse("leads:lead_cv", args=[lead.pk]))
+    return client.get(reverse("attorneys:lead_cv", args=[lead.pk]))
 
 
 def anonymous_get(bucket, key):
@@ -211,7 +211,7 @@ def test_attorneys_download_a_resubmissions_cv(prospect, attorney_client, bucket
     resubmission = Resubmission.objects.get()
     assert bucket.keys() == sorted([lead.cv.name, resubmission.cv.name])
 
-    url = reverse("leads:resubmission_cv", args=[lead.pk, resubmission.pk])
+    url = reverse("attorneys:resubmission_cv", args=[lead.pk, resubmission.pk])
     response = attorney_client.get(url)
 
     assert response.status_code == 200
@@ -284,7 +284,7 @@ def test_erasing_while_the_bucket_does_not_answer_still_erases(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = eraser_client.post(
-            reverse("leads:lead_erase", args=[lead.pk]),
+            reverse("attorneys:lead_erase", args=[lead.pk]),
             {"email": PROSPECT["email"], "reason": "REQUEST"},
         )
 
@@ -301,7 +301,7 @@ def test_replacing_or_removing_the_cv_deletes_its_object(
     submit(prospect, cv=pdf(b"%PDF-1.4 old"))
     lead = Lead.objects.get()
     old_name = lead.cv.name
-    edit = reverse("leads:lead_edit", args=[lead.pk])
+    edit = reverse("attorneys:lead_edit", args=[lead.pk])
     data = lead_form_data(lead)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -344,7 +344,7 @@ def test_the_worker_reads_the_cv_from_the_bucket(prospect, attorney_client, buck
 
     run_worker()
 
-    page = attorney_client.get(reverse("leads:lead_list"), {"search": "kubernetes nordwind"})
+    page = attorney_client.get(reverse("attorneys:lead_list"), {"search": "kubernetes nordwind"})
     assert "Lima, Ana" in page.content.decode()
 
 
@@ -366,7 +366,7 @@ def test_the_worker_tries_again_when_the_bucket_cannot_be_reached(
     DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
     run_worker()
 
-    page = attorney_client.get(reverse("leads:lead_list"), {"search": "kubernetes nordwind"})
+    page = attorney_client.get(reverse("attorneys:lead_list"), {"search": "kubernetes nordwind"})
     assert "Lima, Ana" in page.content.decode()
 
 

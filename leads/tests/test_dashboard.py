@@ -8,15 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from attorneys.dashboard import dashboard_stats, weekly_chart_svg
 from leads import dashboard, services
 from leads.dashboard import (
     CHART_WEEKS,
-    dashboard_stats,
     humanize_duration,
     median_time_to_reach_out,
     new_leads_per_week,
     week_starts,
-    weekly_chart_svg,
 )
 from leads.models import Activity, Erasure, Lead
 
@@ -24,8 +23,8 @@ from .factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD = reverse("leads:dashboard")
-LIST = reverse("leads:lead_list")
+DASHBOARD = reverse("attorneys:dashboard")
+LIST = reverse("attorneys:lead_list")
 HOUR = dt.timedelta(hours=1)
 # A Wednesday; its week starts on Monday, November 3, 2025.
 WEDNESDAY = dt.datetime(2025, 11, 5, 12, 0, tzinfo=dt.UTC)
@@ -336,7 +335,7 @@ def test_the_counts_follow_each_change_at_once(
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("leads:intake"),
+            reverse("intake:form"),
             {"first_name": "Maria", "last_name": "Gonzalez", "email": "maria@example.com"}
             | {"resume": "Software engineer, 8 years of experience."},
         )
@@ -348,7 +347,7 @@ def test_the_counts_follow_each_change_at_once(
 
     with django_capture_on_commit_callbacks(execute=True):
         attorney_client.post(
-            reverse("leads:lead_set_state", args=[new.pk]), {"state": "REACHED_OUT"}
+            reverse("attorneys:lead_set_state", args=[new.pk]), {"state": "REACHED_OUT"}
         )
     counts = _shown_counts(attorney_client)
     assert counts["dashboard"] == {
@@ -360,7 +359,9 @@ def test_the_counts_follow_each_change_at_once(
     assert (counts["list"]["Pending"], counts["list"]["Reached out"]) == (1, 1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        attorney_client.post(reverse("leads:lead_set_state", args=[new.pk]), {"state": "PENDING"})
+        attorney_client.post(
+            reverse("attorneys:lead_set_state", args=[new.pk]), {"state": "PENDING"}
+        )
     assert _shown_counts(attorney_client)["dashboard"]["PENDING"] == 2
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -72,7 +72,7 @@ def person(client, attorney, run_worker, django_capture_on_commit_callbacks):
     sent, with an attorney's note and edit, an admin log entry, and a task still queued."""
     with django_capture_on_commit_callbacks(execute=True):
         cv = SimpleUploadedFile("zebulon-quillfeather-cv.txt", CV, content_type="text/plain")
-        assert client.post(reverse("leads:intake"), {**PERSON, "cv": cv}).status_code == 302
+        assert client.post(reverse("intake:form"), {**PERSON, "cv": cv}).status_code == 302
         lead = Lead.objects.get(email_key="zebulon.quillfeather@example.com")
         run_worker()  # the two emails, and the CV's words stored for search
         lead.refresh_from_db()
@@ -86,7 +86,7 @@ def person(client, attorney, run_worker, django_capture_on_commit_callbacks):
             source=Activity.Source.PAGE,
         )
         second_cv = SimpleUploadedFile("cv.txt", SECOND_CV, content_type="text/plain")
-        response = client.post(reverse("leads:intake"), {**PERSON, "cv": second_cv})
+        response = client.post(reverse("intake:form"), {**PERSON, "cv": second_cv})
         assert response.status_code == 302
     LogEntry.objects.log_actions(attorney.pk, [lead], CHANGE, change_message="Changed state.")
     LogEntry.objects.log_actions(attorney.pk, [lead.notes.get()], ADDITION, single_object=True)
@@ -103,7 +103,7 @@ def bystander(attorney):
 
 
 def erase_url(lead):
-    return reverse("leads:lead_erase", args=[lead.pk])
+    return reverse("attorneys:lead_erase", args=[lead.pk])
 
 
 def test_it_leaves_no_trace_of_the_person_in_any_table_or_in_storage(
@@ -132,7 +132,7 @@ def test_it_leaves_no_trace_of_the_person_in_any_table_or_in_storage(
         )
 
     assert response.status_code == 302
-    assert response.url == reverse("leads:lead_list")
+    assert response.url == reverse("attorneys:lead_list")
     assert traces_left() == {}
     assert not any(cv_storage().exists(name) for name in cv_names)
     # Only the person's rows went: the bystander keeps their lead, task and log entry.
@@ -221,7 +221,7 @@ def test_the_page_says_what_goes_and_asks_for_the_email(person, eraser_client):
 def test_the_lead_page_links_to_the_erasure_for_users_with_the_permission(
     eraser, attorney_client, lead
 ):
-    page = reverse("leads:lead_detail", args=[lead.pk])
+    page = reverse("attorneys:lead_detail", args=[lead.pk])
     eraser_client = Client()
     eraser_client.force_login(eraser)
     assert erase_url(lead) in eraser_client.get(page).content.decode()
@@ -289,7 +289,7 @@ def test_the_list_counts_forget_the_erased_lead(
     with django_capture_on_commit_callbacks(execute=True):
         services.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
     assert counts.kept_counts_by_state()[Lead.State.PENDING] == 1
-    response = eraser_client.get(reverse("leads:lead_list"))
+    response = eraser_client.get(reverse("attorneys:lead_list"))
     assert {label: count for label, _, count, _ in response.context["tabs"]}["All"] == 1
 
 

@@ -19,7 +19,7 @@ def kinds(lead):
 
 
 def test_the_public_form_records_the_creation_and_the_emails(client, run_worker):
-    client.post(reverse("leads:intake"), lead_form_data())
+    client.post(reverse("intake:form"), lead_form_data())
     run_worker()
     lead = Lead.objects.get()
     created = lead.activities.get(kind=Kind.CREATED)
@@ -36,7 +36,7 @@ def test_a_failed_email_is_recorded(client, run_worker, monkeypatch):
         raise ConnectionRefusedError("mail server down")
 
     monkeypatch.setattr("leads.emails.send_mail", broken_send_mail)
-    response = client.post(reverse("leads:intake"), lead_form_data())
+    response = client.post(reverse("intake:form"), lead_form_data())
     run_worker()
     assert response.status_code == 302
     lead = Lead.objects.get()
@@ -59,10 +59,10 @@ def test_the_api_records_the_creation_with_the_token_user(client, attorney):
 
 def test_the_attorney_page_records_creation_and_edits(attorney_client, attorney):
     data = lead_form_data(first_name="Amara", resume="Software engineer, 8 years.", state="PENDING")
-    attorney_client.post(reverse("leads:lead_create"), data)
+    attorney_client.post(reverse("attorneys:lead_create"), data)
     lead = Lead.objects.get()
     attorney_client.post(
-        reverse("leads:lead_edit", args=[lead.pk]),
+        reverse("attorneys:lead_edit", args=[lead.pk]),
         lead_form_data(lead, first_name="Amarachi", resume="x" * 500, state="REACHED_OUT"),
     )
     created, edited, state_changed = lead.activities.order_by("id")
@@ -79,20 +79,22 @@ def test_the_attorney_page_records_creation_and_edits(attorney_client, attorney)
 
 
 def test_saving_without_changes_records_no_edit(attorney_client, lead):
-    attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), lead_form_data(lead))
+    attorney_client.post(reverse("attorneys:lead_edit", args=[lead.pk]), lead_form_data(lead))
     assert not lead.activities.exists()
 
 
 def test_a_new_cv_is_recorded_as_a_change(attorney_client, lead):
     cv = SimpleUploadedFile("cv.txt", b"Plain text CV", content_type="text/plain")
     data = lead_form_data(lead, cv=cv)
-    attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), data)
+    attorney_client.post(reverse("attorneys:lead_edit", args=[lead.pk]), data)
     assert lead.activities.get(kind=Kind.EDITED).changes == {"CV file": ["none", "uploaded"]}
 
 
 def test_state_changes_record_who_and_from_where(attorney_client, attorney, client):
     lead = LeadFactory()
-    attorney_client.post(reverse("leads:lead_set_state", args=[lead.pk]), {"state": "REACHED_OUT"})
+    attorney_client.post(
+        reverse("attorneys:lead_set_state", args=[lead.pk]), {"state": "REACHED_OUT"}
+    )
     token = Token.objects.create(user=attorney)
     client.patch(
         f"/update/{lead.pk}",
@@ -120,7 +122,7 @@ def test_the_detail_page_shows_the_history_newest_first(attorney_client, attorne
     lead = LeadFactory()
     services.set_state(lead, Lead.State.REACHED_OUT, source=Source.PAGE, actor=attorney)
     services.set_state(lead, Lead.State.PENDING, source=Source.PAGE, actor=attorney)
-    page = attorney_client.get(reverse("leads:lead_detail", args=[lead.pk])).content.decode()
+    page = attorney_client.get(reverse("attorneys:lead_detail", args=[lead.pk])).content.decode()
     history = page[page.index('id="history"') :]
     back_to_pending = history.index("<del>Reached out</del> → <ins>Pending</ins>")
     reached_out = history.index("<del>Pending</del> → <ins>Reached out</ins>")
@@ -134,7 +136,7 @@ def test_history_values_are_shown_escaped(attorney_client, lead, attorney):
     Activity.objects.create(
         lead=lead, kind=Kind.EDITED, changes={"First name": ["Old", lead.first_name]}
     )
-    page = attorney_client.get(reverse("leads:lead_detail", args=[lead.pk])).content.decode()
+    page = attorney_client.get(reverse("attorneys:lead_detail", args=[lead.pk])).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -153,7 +155,7 @@ def test_a_resume_edited_beyond_its_summary_still_shows_a_change(attorney_client
     lead.resume = "a" * 200
     lead.save()
     data = lead_form_data(lead, resume="a" * 199 + "b")
-    attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), data)
+    attorney_client.post(reverse("attorneys:lead_edit", args=[lead.pk]), data)
     old, new = lead.activities.get(kind=Kind.EDITED).changes["Resume"]
     assert old != new and new.endswith("(edited further on)")
 
@@ -161,6 +163,6 @@ def test_a_resume_edited_beyond_its_summary_still_shows_a_change(attorney_client
 def test_a_long_email_is_recorded_in_full(attorney_client, lead):
     email = "a" * 90 + "@example.com"
     attorney_client.post(
-        reverse("leads:lead_edit", args=[lead.pk]), lead_form_data(lead, email=email)
+        reverse("attorneys:lead_edit", args=[lead.pk]), lead_form_data(lead, email=email)
     )
     assert lead.activities.get(kind=Kind.EDITED).changes["Email"] == [lead.email, email]

@@ -10,7 +10,7 @@ from leads.models import Activity, Lead
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("leads:intake")
+URL = reverse("intake:form")
 VALID = {
     "first_name": "Maria",
     "last_name": "Gonzalez",
@@ -38,7 +38,7 @@ def test_it_shows_the_form(client):
 def test_it_creates_a_pending_lead_and_redirects(client):
     response = post(client)
     assert response.status_code == 302
-    assert response.url == reverse("leads:thanks")
+    assert response.url == reverse("intake:thanks")
     lead = Lead.objects.get()
     assert (lead.first_name, lead.email, lead.state) == ("Maria", VALID["email"], "PENDING")
 

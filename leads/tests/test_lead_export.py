@@ -16,8 +16,8 @@ from .factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("leads:lead_list")
-EXPORT = reverse("leads:lead_export")
+LIST = reverse("attorneys:lead_list")
+EXPORT = reverse("attorneys:lead_export")
 
 
 def export(client, **params):

@@ -20,7 +20,7 @@ from .test_lead_export import export, listed_emails
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("leads:lead_list")
+LIST = reverse("attorneys:lead_list")
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_a_lead_page_knows_its_list(attorney_client, leads):
 
     # Its buttons keep the list too.
     response = attorney_client.post(
-        reverse("leads:lead_set_state", args=[ordered[1].pk]) + "?" + urlencode(query),
+        reverse("attorneys:lead_set_state", args=[ordered[1].pk]) + "?" + urlencode(query),
         {"state": "REACHED_OUT"},
     )
     assert response["Location"] == f"{ordered[1].get_absolute_url()}?{urlencode(query)}"
@@ -155,7 +155,7 @@ def test_a_lead_page_opened_elsewhere_has_no_neighbours(attorney_client, leads):
 
 
 def test_a_blank_note_comes_back_at_the_notes_with_its_error(attorney_client, lead):
-    url = reverse("leads:lead_add_note", args=[lead.pk])
+    url = reverse("attorneys:lead_add_note", args=[lead.pk])
     html = attorney_client.get(lead.get_absolute_url()).content.decode()
     assert f'action="{url}#notes"' in html
 
@@ -169,9 +169,9 @@ def test_a_blank_note_comes_back_at_the_notes_with_its_error(attorney_client, le
 
 def test_the_edit_page_has_cancel_and_the_cv_link(attorney_client):
     lead = LeadFactory(cv=SimpleUploadedFile("Ana Silva CV 2026.pdf", b"%PDF-1.4 x"))
-    html = attorney_client.get(reverse("leads:lead_edit", args=[lead.pk])).content.decode()
+    html = attorney_client.get(reverse("attorneys:lead_edit", args=[lead.pk])).content.decode()
     assert f'<a class="button" href="{lead.get_absolute_url()}">Cancel</a>' in html
-    cv_url = reverse("leads:lead_cv", args=[lead.pk])
+    cv_url = reverse("attorneys:lead_cv", args=[lead.pk])
     assert f'Current CV: <a href="{cv_url}" download>Ana Silva CV 2026.pdf</a>' in html
     assert lead.cv.name not in html  # the stored file's own (random) name and path
 
@@ -184,7 +184,7 @@ def test_the_cv_file_name_follows_uploads_through_every_way_in(client, attorney_
     assert lead.cv_filename == "ana-cv.pdf"
     assert "(ana-cv.pdf)" in attorney_client.get(lead.get_absolute_url()).content.decode()
 
-    edit = reverse("leads:lead_edit", args=[lead.pk])
+    edit = reverse("attorneys:lead_edit", args=[lead.pk])
     changes = {**form, "state": "PENDING", "resume": "Now with text"}
     attorney_client.post(edit, {**changes, "cv": SimpleUploadedFile("new.PDF", pdf)})
     lead.refresh_from_db()
@@ -226,7 +226,7 @@ def test_recent_times_are_relative_with_the_exact_time_in_the_title(settings, at
     assert re.search(rf'<time datetime="[^"]+" title="{exact} CES?T">3\xa0days ago</time>', html)
 
 
-BULK = reverse("leads:lead_bulk")
+BULK = reverse("attorneys:lead_bulk")
 
 
 def test_bulk_marks_the_ticked_leads_each_with_its_history(attorney_client, attorney, leads):
@@ -251,7 +251,7 @@ def test_bulk_marks_the_ticked_leads_each_with_its_history(attorney_client, atto
 
     # One step back, from the list.
     undone = attorney_client.post(
-        reverse("leads:lead_bulk_undo") + f"?{urlencode(query)}", follow=True
+        reverse("attorneys:lead_bulk_undo") + f"?{urlencode(query)}", follow=True
     )
     assert "Undone: 3 leads back as before." in undone.content.decode()
     assert all(Lead.objects.get(pk=lead.pk).state == Lead.State.PENDING for lead in pending)

@@ -12,28 +12,28 @@ from .factories import AttorneyFactory, LeadFactory, lead_form_data
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("leads:lead_list")
+LIST = reverse("attorneys:lead_list")
 
 
 def detail(lead):
-    return reverse("leads:lead_detail", args=[lead.pk])
+    return reverse("attorneys:lead_detail", args=[lead.pk])
 
 
 @pytest.mark.parametrize(
     "name, method",
     [
-        ("leads:lead_list", "get"),
-        ("leads:lead_create", "get"),
-        ("leads:lead_detail", "get"),
-        ("leads:lead_edit", "get"),
-        ("leads:lead_cv", "get"),
-        ("leads:lead_set_state", "post"),
+        ("attorneys:lead_list", "get"),
+        ("attorneys:lead_create", "get"),
+        ("attorneys:lead_detail", "get"),
+        ("attorneys:lead_edit", "get"),
+        ("attorneys:lead_cv", "get"),
+        ("attorneys:lead_set_state", "post"),
     ],
 )
 def test_attorney_pages_require_login_and_attorney(client, outsider, lead, name, method):
     url = (
         reverse(name)
-        if name in ("leads:lead_list", "leads:lead_create")
+        if name in ("attorneys:lead_list", "attorneys:lead_create")
         else reverse(name, args=[lead.pk])
     )
     data = {"state": "REACHED_OUT"} if method == "post" else None
@@ -176,12 +176,12 @@ def test_detail_shows_every_field(attorney_client):
 
 
 def test_detail_unknown_lead_is_404(attorney_client):
-    assert attorney_client.get(reverse("leads:lead_detail", args=[999999])).status_code == 404
+    assert attorney_client.get(reverse("attorneys:lead_detail", args=[999999])).status_code == 404
 
 
 def test_mark_reached_out_records_who_and_when(attorney_client, attorney, lead):
     response = attorney_client.post(
-        reverse("leads:lead_set_state", args=[lead.pk]), {"state": "REACHED_OUT"}, follow=True
+        reverse("attorneys:lead_set_state", args=[lead.pk]), {"state": "REACHED_OUT"}, follow=True
     )
     assert response.status_code == 200
     assert "is marked as reached out" in response.content.decode()
@@ -193,19 +193,19 @@ def test_mark_reached_out_records_who_and_when(attorney_client, attorney, lead):
 
 def test_mark_pending_again(attorney_client, attorney, lead):
     services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
-    attorney_client.post(reverse("leads:lead_set_state", args=[lead.pk]), {"state": "PENDING"})
+    attorney_client.post(reverse("attorneys:lead_set_state", args=[lead.pk]), {"state": "PENDING"})
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING
     assert lead.reached_out_at is None
 
 
 def test_mark_requires_post(attorney_client, lead):
-    response = attorney_client.get(reverse("leads:lead_set_state", args=[lead.pk]))
+    response = attorney_client.get(reverse("attorneys:lead_set_state", args=[lead.pk]))
     assert response.status_code == 405
 
 
 def test_edit_saves_changes(attorney_client, attorney, lead):
-    url = reverse("leads:lead_edit", args=[lead.pk])
+    url = reverse("attorneys:lead_edit", args=[lead.pk])
     assert attorney_client.get(url).status_code == 200
     data = lead_form_data(lead, first_name="New", email="new@example.com", state="REACHED_OUT")
     response = attorney_client.post(url, data)
@@ -217,7 +217,7 @@ def test_edit_saves_changes(attorney_client, attorney, lead):
 
 def test_edit_refuses_duplicate_email(attorney_client, lead):
     LeadFactory(email="taken@example.com")
-    url = reverse("leads:lead_edit", args=[lead.pk])
+    url = reverse("attorneys:lead_edit", args=[lead.pk])
     response = attorney_client.post(url, lead_form_data(lead, email="TAKEN@example.com"))
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == [
@@ -229,13 +229,15 @@ def test_edit_refuses_duplicate_email(attorney_client, lead):
 
 def test_edit_does_not_link_to_the_cv_file(attorney_client):
     lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
-    html = attorney_client.get(reverse("leads:lead_edit", args=[lead.pk])).content.decode()
+    html = attorney_client.get(reverse("attorneys:lead_edit", args=[lead.pk])).content.decode()
     assert "Current CV:" in html
     assert lead.cv.name not in html
 
 
 def test_create_page_creates_a_lead_without_emailing(attorney_client, mailoutbox):
-    response = attorney_client.post(reverse("leads:lead_create"), lead_form_data(state="PENDING"))
+    response = attorney_client.post(
+        reverse("attorneys:lead_create"), lead_form_data(state="PENDING")
+    )
     lead = Lead.objects.get()
     assert response.status_code == 302 and response.url == detail(lead)
     assert mailoutbox == []
@@ -245,14 +247,14 @@ def test_cv_download_for_attorneys(attorney_client):
     lead = LeadFactory(
         first_name="Ana", last_name="Silva", cv=SimpleUploadedFile("x.pdf", b"%PDF-1.4 cv")
     )
-    response = attorney_client.get(reverse("leads:lead_cv", args=[lead.pk]))
+    response = attorney_client.get(reverse("attorneys:lead_cv", args=[lead.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="ana-silva-cv.pdf"'
     assert b"".join(response.streaming_content) == b"%PDF-1.4 cv"
 
 
 def test_cv_download_without_cv_is_404(attorney_client, lead):
-    assert attorney_client.get(reverse("leads:lead_cv", args=[lead.pk])).status_code == 404
+    assert attorney_client.get(reverse("attorneys:lead_cv", args=[lead.pk])).status_code == 404
 
 
 def test_login_page_and_redirect_to_dashboard(client, attorney):
@@ -261,7 +263,7 @@ def test_login_page_and_redirect_to_dashboard(client, attorney):
         reverse("login"),
         {"username": attorney.username, "password": "correct horse battery staple"},
     )
-    assert response.status_code == 302 and response.url == reverse("leads:dashboard")
+    assert response.status_code == 302 and response.url == reverse("attorneys:dashboard")
 
 
 def test_logout(attorney_client):
@@ -278,12 +280,12 @@ def test_search_with_the_last_character_before_the_surrogates_is_no_500(attorney
 def test_edit_works_when_the_stored_cv_file_is_missing(attorney_client):
     lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
     lead.cv.storage.delete(lead.cv.name)
-    url = reverse("leads:lead_edit", args=[lead.pk])
+    url = reverse("attorneys:lead_edit", args=[lead.pk])
     assert attorney_client.get(url).status_code == 200
     assert attorney_client.post(url, lead_form_data(lead, first_name="Still")).status_code == 302
     lead.refresh_from_db()
     assert lead.first_name == "Still"
-    assert attorney_client.get(reverse("leads:lead_cv", args=[lead.pk])).status_code == 404
+    assert attorney_client.get(reverse("attorneys:lead_cv", args=[lead.pk])).status_code == 404
 
 
 def test_removing_an_attorney_from_the_group_takes_effect_at_once(attorney_client, attorney):

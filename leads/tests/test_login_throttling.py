@@ -19,7 +19,7 @@ def test_it_locks_out_after_repeated_failures(client, attorney, settings):
     response = client.post(LOGIN, {"username": attorney.username, "password": PASSWORD})
     assert response.status_code == 429
     assert "Too many sign-in attempts" in response.content.decode()
-    assert client.get(reverse("leads:lead_list")).status_code == 302
+    assert client.get(reverse("attorneys:lead_list")).status_code == 302
 
 
 def test_other_clients_are_not_locked_out(client, attorney, settings):

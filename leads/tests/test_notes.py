@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def add_note(client, lead, body):
-    return client.post(reverse("leads:lead_add_note", args=[lead.pk]), {"body": body})
+    return client.post(reverse("attorneys:lead_add_note", args=[lead.pk]), {"body": body})
 
 
 def test_it_works(attorney_client, attorney, lead):
@@ -103,7 +103,7 @@ def test_the_api_refuses_notes_to_others(client, outsider, lead):
 
 def test_notes_never_reach_the_prospect(client, attorney_client, run_worker):
     client.post(
-        reverse("leads:intake"),
+        reverse("intake:form"),
         lead_form_data(email="ana@example.com"),
     )
     lead = LeadFactory._meta.model.objects.get(email="ana@example.com")
@@ -111,5 +111,5 @@ def test_notes_never_reach_the_prospect(client, attorney_client, run_worker):
     run_worker()
     assert len(mail.outbox) == 2
     assert all("Internal: strong case" not in message.body for message in mail.outbox)
-    thanks = client.get(reverse("leads:thanks")).content.decode()
+    thanks = client.get(reverse("intake:thanks")).content.decode()
     assert "Internal: strong case" not in thanks

@@ -30,17 +30,17 @@ from .factories import LeadFactory, lead_form_data
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("leads:lead_list")
+LIST = reverse("attorneys:lead_list")
 ADMIN_ADD = reverse("admin:leads_lead_add")
 ADMIN_CHANGELIST = reverse("admin:leads_lead_changelist")
 
 
 def detail(lead):
-    return reverse("leads:lead_detail", args=[lead.pk])
+    return reverse("attorneys:lead_detail", args=[lead.pk])
 
 
 def edit(lead):
-    return reverse("leads:lead_edit", args=[lead.pk])
+    return reverse("attorneys:lead_edit", args=[lead.pk])
 
 
 def admin_change(lead):
@@ -48,7 +48,7 @@ def admin_change(lead):
 
 
 ATTORNEY_FORMS = {
-    "create-page": (lambda lead: reverse("leads:lead_create"), "form"),
+    "create-page": (lambda lead: reverse("attorneys:lead_create"), "form"),
     "edit-page": (edit, "form"),
     "admin-add": (lambda lead: ADMIN_ADD, "adminform"),
     "admin-change": (admin_change, "adminform"),
@@ -120,12 +120,12 @@ def test_a_nul_character_in_a_query_parameter_is_never_a_500(attorney_client, ex
 @pytest.mark.parametrize(
     "method, route, pk",
     [
-        ("get", "leads:lead_detail", "abc"),
-        ("get", "leads:lead_detail", "-1"),
-        ("get", "leads:lead_detail", HUGE_ID),
-        ("post", "leads:lead_edit", HUGE_ID),
-        ("get", "leads:lead_cv", HUGE_ID),
-        ("post", "leads:lead_set_state", HUGE_ID),
+        ("get", "attorneys:lead_detail", "abc"),
+        ("get", "attorneys:lead_detail", "-1"),
+        ("get", "attorneys:lead_detail", HUGE_ID),
+        ("post", "attorneys:lead_edit", HUGE_ID),
+        ("get", "attorneys:lead_cv", HUGE_ID),
+        ("post", "attorneys:lead_set_state", HUGE_ID),
     ],
 )
 def test_a_page_for_a_malformed_or_unknown_id_is_a_404(
@@ -141,7 +141,7 @@ def test_a_page_for_a_malformed_or_unknown_id_is_a_404(
 
 def test_the_state_buttons_refuse_a_get(attorney_client, existing):
     with nothing_changes():
-        response = attorney_client.get(reverse("leads:lead_set_state", args=[existing.pk]))
+        response = attorney_client.get(reverse("attorneys:lead_set_state", args=[existing.pk]))
     assert response.status_code == 405
     assert response["Allow"] == "POST"
 
@@ -172,7 +172,7 @@ ESCAPED_PAGES = {
     "admin-change": admin_change,
     "admin-history": lambda lead: reverse("admin:leads_lead_history", args=[lead.pk]),
     "admin-delete": lambda lead: reverse("admin:leads_lead_delete", args=[lead.pk]),
-    "lead-erase": lambda lead: reverse("leads:lead_erase", args=[lead.pk]),
+    "lead-erase": lambda lead: reverse("attorneys:lead_erase", args=[lead.pk]),
 }
 
 
@@ -191,7 +191,7 @@ def test_html_in_every_text_field_renders_escaped(eraser_client, page):
 @pytest.mark.parametrize(
     "url, data",
     [
-        pytest.param(reverse("leads:lead_create"), {}, id="create-page"),
+        pytest.param(reverse("attorneys:lead_create"), {}, id="create-page"),
         pytest.param(ADMIN_ADD, {"_save": "Save"}, id="admin-add"),
     ],
 )

@@ -18,7 +18,7 @@ from .factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("leads:lead_list")
+LIST = reverse("attorneys:lead_list")
 IDS_ONLY = re.compile(r'SELECT "leads_lead"\."id"( AS "pk")? FROM')
 NAMES = ["van Dijk", "Okafor", "okafor", "Álvarez", "Zhang", "Doe"]
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_permission_set_is_read_once(attorney_client, lead, django_assert_max_num_queries):
-    url = reverse("leads:lead_detail", args=[lead.pk])
+    url = reverse("attorneys:lead_detail", args=[lead.pk])
     attorney_client.get(url)
     with django_assert_max_num_queries(12) as queries:
         assert attorney_client.get(url).status_code == 200
@@ -29,14 +29,14 @@ def test_leaving_the_group_takes_effect_at_once(attorney_client, attorney, lead)
 
 
 def test_a_permission_taken_from_the_group_goes_at_once(attorney_client, lead):
-    url = reverse("leads:lead_edit", args=[lead.pk])
+    url = reverse("attorneys:lead_edit", args=[lead.pk])
     assert attorney_client.get(url).status_code == 200
     attorneys_group().permissions.remove(Permission.objects.get(codename="change_lead"))
     assert attorney_client.get(url).status_code == 403
 
 
 def test_a_deactivated_account_is_refused_at_once(attorney_client, attorney, lead):
-    url = reverse("leads:lead_detail", args=[lead.pk])
+    url = reverse("attorneys:lead_detail", args=[lead.pk])
     assert attorney_client.get(url).status_code == 200
     attorney.is_active = False
     attorney.save()

@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils.text import capfirst
 
 from api.serializers import LeadCreateWithCVSerializer, LeadSerializer
+from attorneys.forms import LeadForm
+from intake.forms import IntakeForm
 from leads import history
 from leads.exports import EXPORT_COLUMNS
-from leads.forms import IntakeForm, LeadForm, LeadImportForm
+from leads.forms import LeadImportForm
 from leads.imports import import_leads
 from leads.models import Lead, Resubmission
 
@@ -79,9 +81,9 @@ def test_a_resubmission_keeps_every_field():
 @pytest.mark.django_db
 def test_an_export_imports_back_with_every_field(attorney_client, attorney):
     lead = LeadFactory()
-    exported = b"".join(attorney_client.get(reverse("leads:lead_export")).streaming_content).decode(
-        "utf-8-sig"
-    )
+    exported = b"".join(
+        attorney_client.get(reverse("attorneys:lead_export")).streaming_content
+    ).decode("utf-8-sig")
     lead.delete()
     report = import_leads(io.BytesIO(exported.encode()), actor=attorney)
     assert len(report.created) == 1
@@ -96,6 +98,6 @@ def test_the_lead_page_and_its_form_show_every_field(attorney_client):
     page = attorney_client.get(lead.get_absolute_url()).content.decode()
     for field in Lead.short_person_fields():
         assert f"<dt>{capfirst(field.verbose_name)}</dt>" in page
-    form = attorney_client.get(reverse("leads:lead_edit", args=[lead.pk])).content.decode()
+    form = attorney_client.get(reverse("attorneys:lead_edit", args=[lead.pk])).content.decode()
     for field in FIELDS:
         assert f'name="{field.name}"' in form

@@ -26,7 +26,7 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 
 
 def submit_form(client, **changes):
-    return client.post(reverse("leads:intake"), lead_form_data(**{**KATE, **changes}))
+    return client.post(reverse("intake:form"), lead_form_data(**{**KATE, **changes}))
 
 
 def submit_api(client, **changes):
@@ -49,7 +49,7 @@ def test_the_form_answers_a_known_email_as_it_answers_a_new_one(client):
     known_page = client.get(known["Location"]).content.decode()
 
     assert new.status_code == known.status_code == 302
-    assert new["Location"] == known["Location"] == reverse("leads:thanks")
+    assert new["Location"] == known["Location"] == reverse("intake:thanks")
     # The thank-you pages differ only in the address they repeat.
     assert "A confirmation is on its way to <strong>kate@example.com</strong>" in known_page
     assert known_page == new_page.replace("someone.new@", "kate@")
@@ -117,7 +117,7 @@ def test_a_resubmission_is_kept_beside_the_lead_which_is_not_changed(
 
     page = attorney_client.get(kate.get_absolute_url())
     assert "Second resume" in page.content.decode()
-    download_url = reverse("leads:resubmission_cv", args=[kate.pk, resubmission.pk])
+    download_url = reverse("attorneys:resubmission_cv", args=[kate.pk, resubmission.pk])
     assert download_url in page.content.decode()
     download = attorney_client.get(download_url)
     assert b"".join(download.streaming_content) == PDF
@@ -131,7 +131,7 @@ def test_a_resubmissions_cv_is_for_attorneys_only_and_goes_with_the_lead(
     submit_form(client, cv=cv)
     with_cv = Resubmission.objects.exclude(cv="").get()
     assert Resubmission.objects.count() == 2
-    url = reverse("leads:resubmission_cv", args=[kate.pk, with_cv.pk])
+    url = reverse("attorneys:resubmission_cv", args=[kate.pk, with_cv.pk])
 
     assert client.get(url).status_code == 302  # to the sign-in page
     storage, name = with_cv.cv.storage, with_cv.cv.name

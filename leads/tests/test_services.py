@@ -29,7 +29,7 @@ def cv():
 
 
 def through_the_form(client, attorney_client):
-    return client.post(reverse("leads:intake"), lead_form_data(cv=cv()))
+    return client.post(reverse("intake:form"), lead_form_data(cv=cv()))
 
 
 def through_the_api(client, attorney_client):
@@ -38,7 +38,7 @@ def through_the_api(client, attorney_client):
 
 def through_the_pages(client, attorney_client):
     return attorney_client.post(
-        reverse("leads:lead_create"), lead_form_data(cv=cv(), state="PENDING")
+        reverse("attorneys:lead_create"), lead_form_data(cv=cv(), state="PENDING")
     )
 
 
@@ -87,7 +87,7 @@ def test_every_entry_point_creates_a_lead_the_same_way(
 EDITS = {
     # entry point: how it posts "last name Costa, reached out"
     "pages": lambda lead, client: client.post(
-        reverse("leads:lead_edit", args=[lead.pk]),
+        reverse("attorneys:lead_edit", args=[lead.pk]),
         lead_form_data(lead, last_name="Costa", state="REACHED_OUT"),
     ),
     "admin": lambda lead, client: client.post(

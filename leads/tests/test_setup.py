@@ -31,7 +31,7 @@ def test_migrate_alone_creates_the_cache_table(client):
     assert "cache_entries" in connection.introspection.table_names()
     data = {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com", "resume": "CV"}
     settings.INTAKE_RATE_LIMIT = "5/m"  # the limit's counters live in that table
-    response = client.post(reverse("leads:intake"), data)
+    response = client.post(reverse("intake:form"), data)
     assert response.status_code == 302
     assert Lead.objects.filter(email="ana@example.com").exists()
 

@@ -10,7 +10,7 @@ from .factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("leads:lead_list")
+LIST = reverse("attorneys:lead_list")
 BADGE = '<span class="badge attention">Needs attention</span>'
 
 
@@ -76,7 +76,9 @@ def test_the_detail_page_flags_a_stale_lead(attorney_client, leads):
 
 def test_reaching_out_clears_the_flag(attorney_client, leads):
     lead = leads["stale"]
-    attorney_client.post(reverse("leads:lead_set_state", args=[lead.pk]), {"state": "REACHED_OUT"})
+    attorney_client.post(
+        reverse("attorneys:lead_set_state", args=[lead.pk]), {"state": "REACHED_OUT"}
+    )
     page = attorney_client.get(lead.get_absolute_url()).content.decode()
     assert 'id="lead-attention"' not in page
 

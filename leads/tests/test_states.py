@@ -10,9 +10,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from api.serializers import LeadSerializer
+from attorneys.forms import LeadForm
 from leads import services, states
 from leads.filters import LeadFilter
-from leads.forms import LeadForm
 from leads.models import Activity, Lead
 from leads.states import Move, ReachOut
 
@@ -107,7 +107,7 @@ def reached_out_lead(attorney):
 
 def set_state(client, lead, state):
     return client.post(
-        reverse("leads:lead_set_state", args=[lead.pk]), {"state": state}, follow=True
+        reverse("attorneys:lead_set_state", args=[lead.pk]), {"state": state}, follow=True
     )
 
 
@@ -141,13 +141,13 @@ def test_a_move_that_is_not_declared_is_refused(attorney_client):
 
 def test_the_edit_form_offers_the_declared_moves_only(attorney_client):
     lead, reached = LeadFactory(), reached_out_lead(attorney_client.attorney)
-    form = attorney_client.get(reverse("leads:lead_edit", args=[reached.pk])).content.decode()
+    form = attorney_client.get(reverse("attorneys:lead_edit", args=[reached.pk])).content.decode()
     assert '<option value="RETAINED">Retained</option>' in form
-    form = attorney_client.get(reverse("leads:lead_edit", args=[lead.pk])).content.decode()
+    form = attorney_client.get(reverse("attorneys:lead_edit", args=[lead.pk])).content.decode()
     assert 'value="RETAINED"' not in form
 
     data = lead_form_data(lead, state="RETAINED")
-    response = attorney_client.post(reverse("leads:lead_edit", args=[lead.pk]), data)
+    response = attorney_client.post(reverse("attorneys:lead_edit", args=[lead.pk]), data)
     assert response.status_code == 200
     assert "Select a valid choice. RETAINED is not one of the available choices." in (
         response.content.decode()
@@ -168,14 +168,14 @@ def test_the_model_refuses_an_undeclared_move(three_states):
 def test_the_list_has_a_tab_and_a_bulk_action_for_the_state(attorney_client):
     moved, refused = reached_out_lead(attorney_client.attorney), LeadFactory()
     response = attorney_client.post(
-        reverse("leads:lead_bulk"),
+        reverse("attorneys:lead_bulk"),
         {"action": "RETAINED", "lead": [moved.pk, refused.pk]},
         follow=True,
     )
     html = response.content.decode()
     assert "1 lead marked as retained (1 cannot be, from the state they are in)." in html
     assert 'value="RETAINED">Mark retained</button>' in html
-    retained_tab = attorney_client.get(reverse("leads:lead_list"), {"state": "RETAINED"})
+    retained_tab = attorney_client.get(reverse("attorneys:lead_list"), {"state": "RETAINED"})
     assert list(retained_tab.context["page"].object_list) == [moved]
     assert ("Retained", "?state=RETAINED", 1, True) in retained_tab.context["tabs"]
 
@@ -187,7 +187,7 @@ def test_the_dashboard_counts_the_state(attorney_client):
         source=Activity.Source.PAGE,
         actor=None,
     )
-    states_shown = attorney_client.get(reverse("leads:dashboard")).context["states"]
+    states_shown = attorney_client.get(reverse("attorneys:dashboard")).context["states"]
     assert {row["label"]: row["count"] for row in states_shown} == {
         "Pending": 0,
         "Reached out": 0,

@@ -44,7 +44,7 @@ def person(attorney):
 
 
 def export_url(lead):
-    return reverse("leads:lead_export_person", args=[lead.pk])
+    return reverse("attorneys:lead_export_person", args=[lead.pk])
 
 
 def test_it_gives_everything_held_about_the_person(person, attorney):
@@ -129,7 +129,7 @@ def test_the_command_says_when_it_cannot_write_the_file(person, tmp_path):
 
 
 def test_attorneys_download_it_from_the_lead_page(attorney_client, person):
-    page = attorney_client.get(reverse("leads:lead_detail", args=[person.pk]))
+    page = attorney_client.get(reverse("attorneys:lead_detail", args=[person.pk]))
     assert export_url(person) in page.content.decode()
     response = attorney_client.get(export_url(person))
     assert response.status_code == 200
@@ -153,4 +153,4 @@ def test_the_download_needs_an_attorney(client, outsider, person):
 
 def test_the_download_of_an_unknown_lead_is_a_404(client):
     client.force_login(AttorneyFactory())
-    assert client.get(reverse("leads:lead_export_person", args=[999999])).status_code == 404
+    assert client.get(reverse("attorneys:lead_export_person", args=[999999])).status_code == 404

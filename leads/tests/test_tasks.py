@@ -33,7 +33,7 @@ from .throwaway_servers import throwaway_server_url
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Kind = Activity.Kind
-INTAKE = reverse("leads:intake")
+INTAKE = reverse("intake:form")
 
 
 def form_data(n=0, **overrides):

@@ -2,11 +2,9 @@ from django.urls import path
 
 from . import views
 
-app_name = "leads"
+app_name = "attorneys"
 
 urlpatterns = [
-    path("", views.intake, name="intake"),
-    path("thanks/", views.thanks, name="thanks"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/export.csv", views.lead_export, name="lead_export"),

@@ -1,3 +1,5 @@
+"""The attorneys' pages: the dashboard, the list of leads, a lead's page, its forms."""
+
 import logging
 from contextlib import suppress
 from pathlib import PurePath
@@ -6,7 +8,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
@@ -18,16 +19,17 @@ from django.utils.http import content_disposition_header
 from django.utils.text import capfirst, slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import privacy, services, states
-from .counts import kept_counts_by_state
-from .dashboard import dashboard_stats, stale_count
-from .exports import csv_response
-from .filters import LeadFilter
-from .forms import EraseForm, IntakeForm, LeadForm, NoteForm
-from .models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
-from .pagination import LeadPaginator
-from .states import MoveRefused
-from .throttling import count_accepted, describe_wait, flood_wait, intake_wait
+from leads import privacy, services, states
+from leads.counts import kept_counts_by_state
+from leads.dashboard import stale_count
+from leads.exports import csv_response
+from leads.filters import LeadFilter
+from leads.models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
+from leads.pagination import LeadPaginator
+from leads.states import MoveRefused
+
+from .dashboard import dashboard_stats
+from .forms import EraseForm, LeadForm, NoteForm
 
 logger = logging.getLogger(__name__)
 
@@ -43,78 +45,6 @@ def attorney_required(perm="leads.view_lead"):
     return decorator
 
 
-# The thank-you page repeats the address the prospect gave, kept for it in a signed cookie (no
-# session, so no database write) that the page deletes once shown.
-SUBMITTED_EMAIL_COOKIE = "submitted_email"
-SUBMITTED_EMAIL_SALT = "leads.thanks"
-SUBMITTED_EMAIL_MAX_AGE = 600
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def intake(request):
-    if request.method != "POST":
-        return _intake_page(request, IntakeForm())
-    wait = flood_wait(request)  # every POST counts, before the body is read
-    if wait:
-        context = {"wait": describe_wait(wait)}
-        return render(request, "leads/rate_limited.html", context, status=429)
-    form = IntakeForm(request.POST, request.FILES)
-    if form.is_bot():
-        # Look like a success so the bot learns nothing; nothing is stored.
-        return _thanks_for(form.data.get("email", ""))
-    if form.is_valid():
-        # Only accepted submissions count toward the limit: a mistake costs the prospect nothing.
-        wait = intake_wait(request)
-        if not wait:
-            # A new lead or, for a known email, a resubmission: the prospect sees the same.
-            lead = form.save(commit=False)
-            services.submit_lead(
-                lead, source=Activity.Source.FORM, site_url=request.build_absolute_uri("/")
-            )
-            count_accepted(request)
-            form.release_cv()
-            return _thanks_for(lead.email)
-    form.hold_cv()
-    if form.is_valid():  # but over the limit: the page keeps what was typed
-        return _intake_page(request, form, wait=describe_wait(wait), status=429)
-    return _intake_page(request, form)
-
-
-def _intake_page(request, form, wait=None, status=200):
-    # The privacy notice under the form says how long an unanswered submission is kept.
-    context = {"form": form, "wait": wait, "retention_days": settings.LEAD_RETENTION_DAYS}
-    return render(request, "leads/intake.html", context, status=status)
-
-
-def _thanks_for(email):
-    response = redirect("leads:thanks")
-    value = signing.dumps(email[:254], salt=SUBMITTED_EMAIL_SALT)  # ASCII, whatever the address
-    response.set_cookie(
-        SUBMITTED_EMAIL_COOKIE,
-        value,
-        max_age=SUBMITTED_EMAIL_MAX_AGE,
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
-    return response
-
-
-@require_safe
-def thanks(request):
-    try:
-        email = signing.loads(
-            request.COOKIES.get(SUBMITTED_EMAIL_COOKIE, ""),
-            salt=SUBMITTED_EMAIL_SALT,
-            max_age=SUBMITTED_EMAIL_MAX_AGE,
-        )
-    except signing.BadSignature:  # none, expired or tampered with
-        email = ""
-    response = render(request, "leads/thanks.html", {"email": email})
-    response.delete_cookie(SUBMITTED_EMAIL_COOKIE, samesite="Lax")
-    return response
-
-
 def _get_lead_or_404(pk):
     return get_object_or_404(Lead.objects.select_related("reached_out_by"), pk=pk)
 
@@ -122,7 +52,7 @@ def _get_lead_or_404(pk):
 @require_safe
 @attorney_required()
 def dashboard(request):
-    return render(request, "leads/dashboard.html", dashboard_stats())
+    return render(request, "attorneys/dashboard.html", dashboard_stats())
 
 
 @require_safe
@@ -164,7 +94,7 @@ def lead_list(request):
         # Each lead's page knows this list (filters, sort, page): see _list_neighbours().
         "lead_query": _query(request, page=page.number),
     }
-    return render(request, "leads/lead_list.html", ctx)
+    return render(request, "attorneys/lead_list.html", ctx)
 
 
 def _page_size(request):
@@ -256,7 +186,7 @@ def lead_bulk(request):
     mark them reached out or pending (each through services.set_state(), so each lead's history
     records it; the list then offers to undo), or download them as CSV. The list's query string
     travels in the form's address, and the answer goes back to that same list."""
-    back = reverse("leads:lead_list") + _query(request)
+    back = reverse("attorneys:lead_list") + _query(request)
     filters = LeadFilter(request.GET, queryset=Lead.objects.all())
     if request.POST.get("all") == "1":
         leads = filters.qs
@@ -326,7 +256,7 @@ def lead_bulk_undo(request):
                     )
                     count += 1
         messages.success(request, f"Undone: {count} lead{pluralize(count)} back as before.")
-    return redirect(reverse("leads:lead_list") + _query(request))
+    return redirect(reverse("attorneys:lead_list") + _query(request))
 
 
 def _recent_bulk_change(request):
@@ -350,7 +280,7 @@ def lead_export(request):
 @attorney_required()
 def lead_detail(request, pk):
     lead = _get_lead_or_404(pk)
-    return render(request, "leads/lead_detail.html", _detail_context(request, lead, NoteForm()))
+    return render(request, "attorneys/lead_detail.html", _detail_context(request, lead, NoteForm()))
 
 
 def _detail_context(request, lead, note_form):
@@ -372,7 +302,7 @@ def _detail_context(request, lead, note_form):
         # The list the lead was opened from travels in the page's address: back to it, and
         # through it lead by lead; the page's forms keep it.
         "list_query": _query(request),
-        "list_url": reverse("leads:lead_list") + _query(request),
+        "list_url": reverse("attorneys:lead_list") + _query(request),
         "previous_lead": previous,
         "next_lead": following,
     }
@@ -394,7 +324,7 @@ def _list_neighbours(request, lead):
     at = ids.index(lead.pk)
 
     def link(pk, number):
-        return reverse("leads:lead_detail", args=[pk]) + _query(request, page=number)
+        return reverse("attorneys:lead_detail", args=[pk]) + _query(request, page=number)
 
     previous = following = None
     if at > 0:
@@ -416,7 +346,7 @@ def lead_add_note(request, pk):
     note = Note(lead=lead, author=request.user)
     form = NoteForm(request.POST, instance=note)
     if not form.is_valid():
-        return render(request, "leads/lead_detail.html", _detail_context(request, lead, form))
+        return render(request, "attorneys/lead_detail.html", _detail_context(request, lead, form))
     services.add_note(form.save(commit=False), source=Activity.Source.PAGE)
     messages.success(request, "Note added.")
     return redirect(lead.get_absolute_url() + _query(request) + "#notes")
@@ -448,7 +378,7 @@ def _lead_form_page(request, form, save, done, lead=None):
         else:
             messages.success(request, done.format(name=saved.full_name))
             return redirect(saved)
-    return render(request, "leads/lead_form.html", {"form": form, "lead": lead})
+    return render(request, "attorneys/lead_form.html", {"form": form, "lead": lead})
 
 
 @require_POST
@@ -467,7 +397,7 @@ def lead_set_state(request, pk):
     else:
         if before is None:
             messages.error(request, "That lead was erased meanwhile.")
-            return redirect("leads:lead_list")
+            return redirect("attorneys:lead_list")
         move = states.move(before, state)
         label = Lead.State(state).label.lower()
         message = move.done if move else f"{{name}} is {label} already."
@@ -500,7 +430,7 @@ def _cv_download(request, cv, full_name, lead):
     except (OSError, BotoCoreError, ClientError):
         logger.exception("Could not open the CV %s", cv.name)
         context = {"lead": lead}
-        return render(request, "leads/cv_unavailable.html", context, status=503)
+        return render(request, "attorneys/cv_unavailable.html", context, status=503)
     extension = PurePath(cv.name).suffix
     filename = f"{slugify(full_name) or 'lead'}-cv{extension}"
     return FileResponse(opened, as_attachment=True, filename=filename)
@@ -533,6 +463,6 @@ def lead_erase(request, pk):
         reason = form.cleaned_data["reason"]
         services.erase_lead(lead.pk, actor=request.user, reason=reason)
         messages.success(request, f"Lead {lead.pk} erased.")
-        return redirect("leads:lead_list")
+        return redirect("attorneys:lead_list")
     context = {"lead": lead, "form": form, "records": privacy.count_records(lead)}
-    return render(request, "leads/lead_erase.html", context)
+    return render(request, "attorneys/lead_erase.html", context)
