@@ -69,7 +69,7 @@ test-postgres: $(VENV)/installed-dev
 	scripts/with-postgres scripts/with-redis scripts/with-s3 $(BIN)/pytest
 
 ## test-scaleout: two app hosts (gunicorn, each with its own folders) sharing a throwaway
-## PostgreSQL, Redis and S3 endpoint, with one worker (leads/tests/test_scaleout.py)
+## PostgreSQL, Redis and S3 endpoint, with one worker (leads_dashboard/tests/test_scaleout.py)
 test-scaleout: $(VENV)/installed-dev
 	scripts/with-postgres scripts/with-redis scripts/with-s3 $(BIN)/pytest -m scaleout
 

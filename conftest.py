@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import caches
@@ -8,9 +11,8 @@ from rest_framework.authtoken.models import Token
 
 from leads.models import Lead
 from leads.tests.bad_input import EXISTING, OTHER_EMAIL, PDF
+from leads.tests.browser import CHROMIUM
 from leads.tests.factories import AttorneyFactory, LeadFactory, UserFactory
-
-PASSWORD = "correct horse battery staple"
 
 
 def pytest_sessionstart(session):
@@ -102,3 +104,43 @@ def other(db):
 def token(attorney):
     """An attorney's API token."""
     return Token.objects.create(user=attorney).key
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium (leads/tests/browser.py), through Playwright."""
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} not found: install Debian's chromium package (see README)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the tests' ORM calls are still
+    # plain synchronous calls, which Django would otherwise refuse inside a running loop.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

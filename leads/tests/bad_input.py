@@ -18,10 +18,10 @@ import pytest
 from django.urls import reverse
 
 from leads.models import Lead
+from leads.tests.files import PDF
 
 MB = 1024 * 1024
 HUGE_ID = "99999999999999999999999"
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 
 INTAKE = reverse("intake:form")
 CREATE = reverse("api:lead_create")

@@ -5,8 +5,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-from api.serializers import API_NAMES
 from leads.models import Lead
+
+# Every user the factories make signs in with this password.
+PASSWORD = "correct horse battery staple"
 
 
 class LeadFactory(factory.django.DjangoModelFactory):
@@ -28,7 +30,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.SelfAttribute("username")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    password = factory.django.Password("correct horse battery staple")
+    password = factory.django.Password(PASSWORD)
 
 
 class AttorneyFactory(UserFactory):
@@ -95,8 +97,7 @@ def lead_form_data(lead=None, /, *, without=(), **overrides):
 
 def lead_api_data(lead=None, /, *, without=(), **overrides):
     """lead_form_data() as a JSON API body: the same arguments, by the model's field names
-    (`lead_api_data(email="x@example.com", state="PENDING")`), under the API's names
-    (api.serializers.API_NAMES: "first_name" -> "FIRST_NAME"; a field the API does not name
-    is a KeyError)."""
+    (`lead_api_data(email="x@example.com", state="PENDING")`), under the API's names: the
+    model's name in capitals, "first_name" -> "FIRST_NAME" (docs/api.md)."""
     data = lead_form_data(lead, without=without, **overrides)
-    return {API_NAMES[name]: value for name, value in data.items()}
+    return {name.upper(): value for name, value in data.items()}

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from leads import services
 from leads.models import Activity, Lead, Note, Resubmission
+from leads.tests.files import pdf_upload
 
 from .factories import LeadFactory, UserFactory, lead_form_data
 
@@ -97,9 +98,8 @@ def test_timestamps_are_read_only(attorney_client, lead):
 
 
 def test_change_form_does_not_link_to_the_cv_file(attorney_client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
-    lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
+    lead = LeadFactory(cv=pdf_upload())
     html = attorney_client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content.decode()
     # Only the permission-checked download, by the name the prospect gave the file.
     cv_url = reverse("attorneys:lead_cv", args=[lead.pk])

@@ -19,9 +19,10 @@ from django.utils import timezone
 from leads import services
 from leads.models import Activity, Lead, Note
 from leads.tasks import read_cv
+from leads.tests.browser import screenshot
+from leads.tests.factories import PASSWORD
 
 from .factories import AttorneyFactory, LeadFactory, UserFactory
-from .test_browser import PASSWORD, browser, page, screenshot  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,7 +65,7 @@ def back_office(settings):
     return {"attorney": attorney, "lead": lead, "stale": stale, "task_id": task.id}
 
 
-def sign_in(page, url, user):  # noqa: F811 (a page, not the fixture)
+def sign_in(page, url, user):
     page.goto(url + reverse("admin:login"))
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -72,7 +73,7 @@ def sign_in(page, url, user):  # noqa: F811 (a page, not the fixture)
     page.wait_for_url(re.compile(r"/admin/$"))
 
 
-def axe_violations(page):  # noqa: F811
+def axe_violations(page):
     """axe-core's report on the page (every rule), or None if it found nothing."""
     results = Axe().run(page)
     return results.generate_report() if results.violations_count else None
@@ -80,7 +81,7 @@ def axe_violations(page):  # noqa: F811
 
 @pytest.mark.parametrize("who", ["attorney", "superuser"])
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_the_back_office_pages_are_accessible(live_server, page, back_office, who, viewport):  # noqa: F811
+def test_the_back_office_pages_are_accessible(live_server, page, back_office, who, viewport):
     page.set_viewport_size(VIEWPORTS[viewport])
     if who == "superuser":
         user = UserFactory(is_staff=True, is_superuser=True)
@@ -133,7 +134,7 @@ def test_the_back_office_pages_are_accessible(live_server, page, back_office, wh
     assert not found, "\n\n".join(f"{what}:\n{report}" for what, report in found.items())
 
 
-def test_the_lead_list_fits_a_laptop_screen(live_server, page, back_office):  # noqa: F811
+def test_the_lead_list_fits_a_laptop_screen(live_server, page, back_office):
     page.set_viewport_size(VIEWPORTS["laptop"])
     sign_in(page, live_server.url, back_office["attorney"])
     page.goto(live_server.url + reverse("admin:leads_lead_changelist"))

@@ -3,13 +3,13 @@ import datetime
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from leads import services
 from leads.exports import EXPORT_COLUMNS, csv_response, neutralise
 from leads.models import Activity, Lead
+from leads.tests.files import pdf_upload
 
 from .factories import LeadFactory
 
@@ -43,7 +43,7 @@ def test_it_streams_every_column(attorney):
         email="zoe@example.com",
         resume="Line one\nLine two, with a comma",
         created_at=moment,
-        cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"),
+        cv=pdf_upload(),
     )
     services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     pending = LeadFactory(email="pending@example.com")

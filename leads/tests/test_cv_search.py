@@ -14,9 +14,9 @@ from django_tasks_db.models import DBTaskResult
 
 from leads import search, services
 from leads.models import Activity, Lead
+from leads.tests.files import make_docx, make_pdf
 
 from .factories import LeadFactory, lead_form_data
-from .test_cv_text import make_docx, make_pdf
 
 pytestmark = pytest.mark.django_db
 

@@ -29,9 +29,9 @@ from django_tasks_db.models import DBTaskResult
 
 from leads.models import Lead, Resubmission
 from leads.tasks import read_cv
+from leads.tests.files import make_pdf
 
 from .factories import lead_api_data, lead_form_data
-from .test_cv_text import make_pdf
 from .throwaway_servers import throwaway_server_url
 
 pytestmark = pytest.mark.django_db

@@ -3,13 +3,13 @@ import os
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from leads import services
 from leads.models import Activity, DuplicateEmail, Lead
+from leads.tests.files import pdf_upload
 
 from .factories import AttorneyFactory, LeadFactory
 
@@ -45,7 +45,7 @@ def test_lead_needs_resume_or_cv():
 
 
 def test_cv_alone_is_enough():
-    cv = SimpleUploadedFile("cv.pdf", b"%PDF-1.4 minimal", content_type="application/pdf")
+    cv = pdf_upload()
     lead = LeadFactory.build(resume="", cv=cv)
     lead.full_clean()
     lead.save()
@@ -123,10 +123,6 @@ def test_search_matches_each_word_in_names_or_email():
 def test_counts_by_state_lists_every_state():
     LeadFactory.create_batch(2)
     assert Lead.objects.counts_by_state() == {"PENDING": 2, "REACHED_OUT": 0}
-
-
-def pdf_upload(name="cv.pdf"):
-    return SimpleUploadedFile(name, b"%PDF-1.4 cv", content_type="application/pdf")
 
 
 def test_deleting_a_lead_deletes_its_cv_file(django_capture_on_commit_callbacks):

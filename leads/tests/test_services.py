@@ -13,10 +13,10 @@ from django_tasks_db.models import DBTaskResult
 from leads import services
 from leads.imports import import_leads
 from leads.models import Activity, Lead
+from leads.tests.files import make_docx
 
 from .factories import lead_api_data, lead_form_data
 from .test_admin import change_form_data
-from .test_cv_text import make_docx
 
 pytestmark = pytest.mark.django_db
 

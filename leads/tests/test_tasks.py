@@ -26,8 +26,8 @@ from django_tasks_db.models import DBTaskResult
 from bench.run import make_hostile_pdf  # the crafted PDF of the issue, as the bench sends it
 from leads import cv_text, services
 from leads.models import Activity, Erasure, Lead
+from leads.tests.files import make_pdf
 
-from .test_cv_text import make_pdf
 from .throwaway_servers import throwaway_server_url
 
 pytestmark = pytest.mark.django_db(transaction=True)

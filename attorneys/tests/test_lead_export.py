@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from leads import services
 from leads.models import Activity, Lead
-
-from .factories import LeadFactory
+from leads.tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leads.models import Lead
-
-from .factories import LeadFactory
+from leads.tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,7 @@ from rest_framework.views import APIView
 
 from leads.models import Activity, Erasure, Lead, Note, Resubmission
 from leads.tasks import read_cv
-
-from .factories import AttorneyFactory, LeadFactory, UserFactory
+from leads.tests.factories import AttorneyFactory, LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,21 +11,20 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from leads.models import Lead
-
-from .test_browser import browser, page, screenshot  # noqa: F401 (fixtures)
-from .test_cv_text import make_pdf
+from leads.tests.browser import screenshot
+from leads.tests.files import make_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CV = make_pdf("Intensive care nursing, Lagos University Teaching Hospital")
 
 
-def focused(page):  # noqa: F811 (a page, not the fixture)
+def focused(page):
     """The focused element: its id, or its class if it has no id."""
     return page.evaluate("document.activeElement.id || document.activeElement.className")
 
 
-def tab_to(page, element_id, most=30):  # noqa: F811
+def tab_to(page, element_id, most=30):
     for _ in range(most):
         page.keyboard.press("Tab")
         if focused(page) == element_id:
@@ -33,12 +32,12 @@ def tab_to(page, element_id, most=30):  # noqa: F811
     raise AssertionError(f"#{element_id} never got the focus (last: {focused(page)!r})")
 
 
-def assert_accessible(page, what):  # noqa: F811
+def assert_accessible(page, what):
     results = Axe().run(page)
     assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
 
 
-def test_a_prospect_recovers_from_a_mistake_with_the_keyboard_alone(live_server, page):  # noqa: F811
+def test_a_prospect_recovers_from_a_mistake_with_the_keyboard_alone(live_server, page):
     page.goto(live_server.url + "/")
     assert_accessible(page, "the intake form")
     tab_to(page, "id_first_name")
@@ -84,6 +83,6 @@ def test_a_prospect_recovers_from_a_mistake_with_the_keyboard_alone(live_server,
 @pytest.mark.parametrize(
     "path", ["/accounts/login/", "/no-such-page/", "/leads/"], ids=["sign-in", "404", "redirect"]
 )
-def test_the_other_public_pages_are_accessible(live_server, page, path):  # noqa: F811
+def test_the_other_public_pages_are_accessible(live_server, page, path):
     page.goto(live_server.url + path)
     assert_accessible(page, path)

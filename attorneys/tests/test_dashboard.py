@@ -18,8 +18,7 @@ from leads.dashboard import (
     week_starts,
 )
 from leads.models import Activity, Erasure, Lead
-
-from .factories import LeadFactory
+from leads.tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from leads.tasks import read_cv
-
-from .factories import AttorneyFactory, LeadFactory
-from .test_browser import PASSWORD, browser, page  # noqa: F401 (the browser's fixtures)
+from leads.tests.factories import PASSWORD, AttorneyFactory, LeadFactory
 
 SITE_POLICY = {
     "default-src": ["'self'"],
@@ -89,7 +87,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def csp_violations(page):  # noqa: F811 (the fixture imported above)
+def csp_violations(page):
     """What the browser reports as blocked by the CSP, on any page that `page` opens."""
     found = []
 
@@ -104,7 +102,7 @@ def csp_violations(page):  # noqa: F811 (the fixture imported above)
     return found
 
 
-def visit(page, url):  # noqa: F811 (a page, as the fixture gives)
+def visit(page, url):
     response = page.goto(url)
     assert response.status == 200, f"{url}: {response.status}"
     assert response.header_value("Content-Security-Policy"), f"{url} has no CSP"
@@ -114,7 +112,7 @@ def visit(page, url):  # noqa: F811 (a page, as the fixture gives)
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_browser_reports_what_the_policy_blocks(live_server, page, csp_violations):  # noqa: F811
+def test_the_browser_reports_what_the_policy_blocks(live_server, page, csp_violations):
     # The check below is only as good as its listeners: an injected inline script is refused.
     visit(page, live_server.url + reverse("intake:form"))
     page.evaluate(
@@ -132,7 +130,7 @@ def test_the_browser_reports_what_the_policy_blocks(live_server, page, csp_viola
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_every_page_works_under_the_policy(live_server, page, csp_violations):  # noqa: F811
+def test_every_page_works_under_the_policy(live_server, page, csp_violations):
     attorney = AttorneyFactory(username="attorney@firm.example")
     lead = LeadFactory(first_name="Amara", last_name="Okafor")
     task = read_cv.enqueue(lead.pk, "cv.pdf")  # for the task results admin

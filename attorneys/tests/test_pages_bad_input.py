@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
-from .bad_input import (
+from leads.tests.bad_input import (
     EXISTING,
     HUGE_ID,
     INTAKE,
@@ -26,7 +26,7 @@ from .bad_input import (
 )
 
 # The shared fixtures, which pytest finds by their names here (see bad_input.py).
-from .factories import LeadFactory, lead_form_data
+from leads.tests.factories import LeadFactory, lead_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -1,10 +1,11 @@
 import pytest
 from django.urls import reverse
 
+from leads.tests.factories import PASSWORD
+
 pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("login")
-PASSWORD = "correct horse battery staple"
 
 
 def test_it_locks_out_after_repeated_failures(client, attorney, settings):

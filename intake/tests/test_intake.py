@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from leads.models import Activity, Lead
+from leads.tests.files import PDF, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +21,8 @@ VALID = {
 
 
 def pdf(name="cv.pdf", size=None):
-    content = b"%PDF-1.4\n" + (b"0" * (size - 9) if size else b"1 0 obj << >> endobj\n%%EOF\n")
-    return SimpleUploadedFile(name, content, content_type="application/pdf")
+    """A PDF CV, of `size` bytes if given."""
+    return pdf_upload(name, PDF[:9] + b"0" * (size - 9) if size else PDF)
 
 
 def post(client, data=None, **extra):

@@ -8,9 +8,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from leads.tests.throwaway_servers import throwaway_server_url
 from lib.cache import AtomicRedisCache
-
-from .throwaway_servers import throwaway_server_url
 
 pytestmark = pytest.mark.django_db
 

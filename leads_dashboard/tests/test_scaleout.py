@@ -28,7 +28,7 @@ import pytest
 import redis
 import requests
 
-from .factories import lead_api_data
+from leads.tests.factories import lead_api_data
 
 pytestmark = pytest.mark.scaleout
 

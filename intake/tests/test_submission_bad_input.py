@@ -14,8 +14,7 @@ import pytest
 from django.core import mail
 
 from leads.models import Lead
-
-from .bad_input import (
+from leads.tests.bad_input import (
     CREATE,
     INTAKE,
     PDF,
@@ -29,7 +28,7 @@ from .bad_input import (
 )
 
 # The shared fixtures, which pytest finds by their names here (see bad_input.py).
-from .factories import LeadFactory, lead_api_data, lead_form_data
+from leads.tests.factories import LeadFactory, lead_api_data, lead_form_data
 
 pytestmark = pytest.mark.django_db
 

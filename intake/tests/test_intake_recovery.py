@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from leads import held_cvs
 from leads.models import Lead
 from leads.tasks import delete_held_cv
+from leads.tests.factories import lead_api_data, lead_form_data
 
-from .factories import lead_api_data, lead_form_data
 from .test_intake import URL
 
 pytestmark = pytest.mark.django_db

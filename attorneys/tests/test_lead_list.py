@@ -14,8 +14,9 @@ from rest_framework.authtoken.models import Token
 
 from leads import services
 from leads.models import Activity, Erasure, Lead
+from leads.tests.factories import AttorneyFactory, LeadFactory
+from leads.tests.files import pdf_upload
 
-from .factories import AttorneyFactory, LeadFactory
 from .test_lead_export import export, listed_emails
 
 pytestmark = pytest.mark.django_db
@@ -168,7 +169,7 @@ def test_a_blank_note_comes_back_at_the_notes_with_its_error(attorney_client, le
 
 
 def test_the_edit_page_has_cancel_and_the_cv_link(attorney_client):
-    lead = LeadFactory(cv=SimpleUploadedFile("Ana Silva CV 2026.pdf", b"%PDF-1.4 x"))
+    lead = LeadFactory(cv=pdf_upload("Ana Silva CV 2026.pdf"))
     html = attorney_client.get(reverse("attorneys:lead_edit", args=[lead.pk])).content.decode()
     assert f'<a class="button" href="{lead.get_absolute_url()}">Cancel</a>' in html
     cv_url = reverse("attorneys:lead_cv", args=[lead.pk])

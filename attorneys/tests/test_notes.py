@@ -4,8 +4,7 @@ from django.core import mail
 from django.urls import reverse
 
 from leads.models import Activity, Note
-
-from .factories import LeadFactory, lead_form_data
+from leads.tests.factories import LeadFactory, lead_form_data
 
 pytestmark = pytest.mark.django_db
 

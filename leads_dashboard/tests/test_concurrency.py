@@ -16,8 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from leads import counts
 from leads.models import Lead
-
-from .factories import AttorneyFactory, LeadFactory, lead_api_data, lead_form_data
+from leads.tests.factories import AttorneyFactory, LeadFactory, lead_api_data, lead_form_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from .factories import attorneys_group
+from leads.tests.factories import attorneys_group
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from leads import services
 from leads.models import Activity, Lead
-
-from .factories import AttorneyFactory, LeadFactory, lead_form_data
+from leads.tests.factories import AttorneyFactory, LeadFactory, lead_form_data
+from leads.tests.files import pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -228,7 +228,7 @@ def test_edit_refuses_duplicate_email(attorney_client, lead):
 
 
 def test_edit_does_not_link_to_the_cv_file(attorney_client):
-    lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
+    lead = LeadFactory(cv=pdf_upload())
     html = attorney_client.get(reverse("attorneys:lead_edit", args=[lead.pk])).content.decode()
     assert "Current CV:" in html
     assert lead.cv.name not in html
@@ -278,7 +278,7 @@ def test_search_with_the_last_character_before_the_surrogates_is_no_500(attorney
 
 
 def test_edit_works_when_the_stored_cv_file_is_missing(attorney_client):
-    lead = LeadFactory(cv=SimpleUploadedFile("cv.pdf", b"%PDF-1.4 x"))
+    lead = LeadFactory(cv=pdf_upload())
     lead.cv.storage.delete(lead.cv.name)
     url = reverse("attorneys:lead_edit", args=[lead.pk])
     assert attorney_client.get(url).status_code == 200

@@ -15,8 +15,7 @@ from leads import services, states
 from leads.filters import LeadFilter
 from leads.models import Activity, Lead
 from leads.states import Move, ReachOut
-
-from .factories import AttorneyFactory, LeadFactory, lead_form_data
+from leads.tests.factories import AttorneyFactory, LeadFactory, lead_form_data
 
 
 class ThreeStates(models.TextChoices):

@@ -16,16 +16,15 @@ from django.utils import timezone
 
 from leads import services
 from leads.models import Activity, Lead
-
-from .factories import AttorneyFactory, LeadFactory
-from .test_browser import PASSWORD, SCREENSHOTS, browser, page  # noqa: F401 (fixtures)
+from leads.tests.browser import SCREENSHOTS
+from leads.tests.factories import PASSWORD, AttorneyFactory, LeadFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
-def sign_in(page, live_server):  # noqa: F811 (a page, as the fixture gives)
+def sign_in(page, live_server):
     attorney = AttorneyFactory(username="attorney@firm.example", first_name="Alex")
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Username").fill(attorney.username)
@@ -50,21 +49,21 @@ def make_leads(attorney):
             )
 
 
-def assert_fits_and_accessible(page, what):  # noqa: F811
+def assert_fits_and_accessible(page, what):
     width = page.viewport_size["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{what} scrolls"
     results = Axe().run(page)
     assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
 
 
-def press(page, locator):  # noqa: F811
+def press(page, locator):
     """Reach a control by keyboard focus and press Enter on it, as a keyboard user would."""
     locator.focus()
     page.keyboard.press("Enter")
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_the_attorney_journey_at_both_sizes(live_server, page, size):  # noqa: F811
+def test_the_attorney_journey_at_both_sizes(live_server, page, size):
     page.set_viewport_size(SIZES[size])
     attorney = sign_in(page, live_server)
     make_leads(attorney)
@@ -131,7 +130,7 @@ def test_the_attorney_journey_at_both_sizes(live_server, page, size):  # noqa: F
         assert_fits_and_accessible(page, f"{what}, {size}")
 
 
-def test_erasing_a_person_from_their_page(live_server, page):  # noqa: F811
+def test_erasing_a_person_from_their_page(live_server, page):
     attorney = sign_in(page, live_server)
     attorney.user_permissions.add(Permission.objects.get(codename="erase_lead"))
     lead = LeadFactory(first_name="Zebulon", email="zebulon@example.com")

@@ -20,8 +20,7 @@ from leads.exports import EXPORT_COLUMNS
 from leads.forms import LeadImportForm
 from leads.imports import import_leads
 from leads.models import Lead, Resubmission
-
-from .factories import LeadFactory
+from leads.tests.factories import LeadFactory
 
 FIELDS = Lead.person_fields()
 FILES = [field for field in FIELDS if isinstance(field, models.FileField)]

@@ -13,8 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 
 from leads.models import Lead
-
-from .bad_input import (
+from leads.tests.bad_input import (
     BAD_CVS,
     INTAKE,
     MB,
@@ -25,7 +24,7 @@ from .bad_input import (
 )
 
 # The shared fixtures, which pytest finds by their names here (see bad_input.py).
-from .factories import lead_form_data
+from leads.tests.factories import lead_form_data
 
 pytestmark = pytest.mark.django_db
 

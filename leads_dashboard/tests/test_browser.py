@@ -9,72 +9,22 @@ It also refreshes the README's screenshots in docs/screenshots/.
 import csv
 import datetime
 import io
-import os
 import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from leads import services
 from leads.models import Activity, Lead
-
-from .factories import AttorneyFactory, LeadFactory
-from .test_cv_text import make_pdf
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
-PASSWORD = "correct horse battery staple"
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are still plain
-# synchronous calls, which Django would otherwise refuse inside a running loop.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from leads.tests.browser import screenshot
+from leads.tests.factories import PASSWORD, AttorneyFactory, LeadFactory
+from leads.tests.files import make_pdf
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} not found: install Debian's chromium package (see README)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-dev-shm-usage",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
-def screenshot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mailoutbox, run_worker):

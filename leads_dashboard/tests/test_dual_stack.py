@@ -21,13 +21,11 @@ from django.test.testcases import LiveServerThread
 from django.urls import reverse
 
 from leads.models import Lead
+from leads.tests.factories import PASSWORD, lead_api_data
 
-from .factories import lead_api_data
 from .test_concurrency import NoRedirect, request
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery staple"
 
 
 class DualStackServer(ThreadedWSGIServer):
