@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, DuplicateEmail, Lead, Note
 from leads.states import MoveRefused
 from leads.validators import validate_no_control_characters
@@ -183,7 +183,7 @@ class LeadSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         request = self.context["request"]
-        return services.create_lead(
+        return lifecycle.create_lead(
             Lead(**validated_data),
             source=Activity.Source.API,
             actor=request.user,
@@ -195,7 +195,7 @@ class LeadSerializer(serializers.ModelSerializer):
         # what a concurrent request changed meanwhile (a state, another field's edit).
         for name, value in validated_data.items():
             setattr(lead, name, value)
-        return services.change_lead(
+        return lifecycle.change_lead(
             lead,
             source=Activity.Source.API,
             actor=self.context["request"].user,

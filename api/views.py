@@ -20,7 +20,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from leads import counts, services
+from leads import counts, lifecycle
 from leads.filters import LeadFilter
 from leads.models import Activity, Lead, Note
 from leads.pagination import LeadPaginator
@@ -233,7 +233,7 @@ class LeadCreateView(generics.CreateAPIView):
         # ... and only accepted submissions toward the tighter limit.
         if wait := intake_wait(request):
             raise Throttled(wait)
-        services.submit_lead(
+        lifecycle.submit_lead(
             Lead(**serializer.validated_data),
             source=Activity.Source.API,
             site_url=request.build_absolute_uri("/"),

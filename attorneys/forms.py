@@ -7,7 +7,7 @@ from leads.models import Erasure, Lead, Note
 
 class LeadForm(PersonFieldsMixin, forms.ModelForm):
     """The attorneys' form for creating and editing a lead, by `user`: its states are the ones
-    they may move the lead to. The views save it through leads/services.py, which records who
+    they may move the lead to. The views save it through leads/lifecycle.py, which records who
     changed the state and when."""
 
     class Meta:

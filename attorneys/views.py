@@ -19,7 +19,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import capfirst, slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from leads import privacy, services, states
+from leads import lifecycle, privacy, states
 from leads.counts import kept_counts_by_state
 from leads.dashboard import stale_count
 from leads.exports import csv_response
@@ -183,7 +183,7 @@ BULK_UNDO_SECONDS = 10 * 60
 @attorney_required()
 def lead_bulk(request):
     """The list's bulk actions on the ticked leads, or on every lead the list matches ("all"):
-    mark them reached out or pending (each through services.set_state(), so each lead's history
+    mark them reached out or pending (each through lifecycle.move_lead(), so each lead's history
     records it; the list then offers to undo), or download them as CSV. The list's query string
     travels in the form's address, and the answer goes back to that same list."""
     back = reverse("attorneys:lead_list") + _query(request)
@@ -213,7 +213,7 @@ def lead_bulk(request):
     else:
         state = action
         label = Lead.State(state).label.lower()
-        changes = services.set_states(
+        changes = lifecycle.move_leads(
             chosen, state, source=Activity.Source.PAGE, actor=request.user
         )
         request.session["bulk_undo"] = {
@@ -251,7 +251,7 @@ def lead_bulk_undo(request):
         for pk, state in undo["changes"]:
             if pk in leads:
                 with suppress(MoveRefused):  # changed since to a state it cannot leave that way
-                    services.set_state(
+                    lifecycle.move_lead(
                         leads[pk], state, source=Activity.Source.PAGE, actor=request.user
                     )
                     count += 1
@@ -347,7 +347,7 @@ def lead_add_note(request, pk):
     form = NoteForm(request.POST, instance=note)
     if not form.is_valid():
         return render(request, "attorneys/lead_detail.html", _detail_context(request, lead, form))
-    services.add_note(form.save(commit=False), source=Activity.Source.PAGE)
+    lifecycle.add_note(form.save(commit=False), source=Activity.Source.PAGE)
     messages.success(request, "Note added.")
     return redirect(lead.get_absolute_url() + _query(request) + "#notes")
 
@@ -356,7 +356,7 @@ def lead_add_note(request, pk):
 @attorney_required("leads.add_lead")
 def lead_create(request):
     form = LeadForm(request.POST or None, request.FILES or None, user=request.user)
-    return _lead_form_page(request, form, services.create_lead, "Lead {name} created.")
+    return _lead_form_page(request, form, lifecycle.create_lead, "Lead {name} created.")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -364,11 +364,11 @@ def lead_create(request):
 def lead_edit(request, pk):
     lead = _get_lead_or_404(pk)
     form = LeadForm(request.POST or None, request.FILES or None, instance=lead, user=request.user)
-    return _lead_form_page(request, form, services.change_lead, "Changes saved.", lead)
+    return _lead_form_page(request, form, lifecycle.change_lead, "Changes saved.", lead)
 
 
 def _lead_form_page(request, form, save, done, lead=None):
-    """The attorneys' lead form: on a valid POST, `save` (services.create_lead or change_lead)
+    """The attorneys' lead form: on a valid POST, `save` (lifecycle.create_lead or change_lead)
     and back to the lead with the message `done`; else the form, with its errors."""
     if request.method == "POST" and form.is_valid():
         try:
@@ -391,16 +391,18 @@ def lead_set_state(request, pk):
         messages.error(request, "Choose a state to move the lead to.")
         return redirect(lead.get_absolute_url() + _query(request))
     try:
-        before = services.set_state(lead, state, source=Activity.Source.PAGE, actor=request.user)
+        before = lifecycle.move_lead(lead, state, source=Activity.Source.PAGE, actor=request.user)
     except MoveRefused as refused:
         messages.error(request, refused.messages[0])
     else:
         if before is None:
             messages.error(request, "That lead was erased meanwhile.")
             return redirect("attorneys:lead_list")
-        move = states.move(before, state)
-        label = Lead.State(state).label.lower()
-        message = move.done if move else f"{{name}} is {label} already."
+        if before == state:
+            label = Lead.State(state).label.lower()
+            message = f"{{name}} is {label} already."
+        else:
+            message = states.move_between(before, state).done
         messages.success(request, message.format(name=lead.full_name))
     return redirect(lead.get_absolute_url() + _query(request))
 
@@ -455,13 +457,13 @@ def lead_export_person(request, pk):
 @attorney_required()
 @permission_required("leads.erase_lead", raise_exception=True)
 def lead_erase(request, pk):
-    """Erase a person (services.erase_lead()) once the attorney has typed their email address.
+    """Erase a person (lifecycle.erase_lead()) once the attorney has typed their email address.
     The page lists what goes."""
     lead = _get_lead_or_404(pk)
     form = EraseForm(lead, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         reason = form.cleaned_data["reason"]
-        services.erase_lead(lead.pk, actor=request.user, reason=reason)
+        lifecycle.erase_lead(lead.pk, actor=request.user, reason=reason)
         messages.success(request, f"Lead {lead.pk} erased.")
         return redirect("attorneys:lead_list")
     context = {"lead": lead, "form": form, "records": privacy.count_records(lead)}

@@ -77,7 +77,7 @@ def run(runs):
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
-    from leads import services
+    from leads import lifecycle
     from leads.models import Activity, Lead
 
     attorney, _ = User.objects.get_or_create(
@@ -108,7 +108,7 @@ def run(runs):
 
     def new_lead():
         index = next(number)
-        services.create_lead(
+        lifecycle.create_lead(
             Lead(
                 first_name="Bench",
                 last_name="Million",
@@ -121,7 +121,7 @@ def run(runs):
 
     def reach_out():
         lead = Lead.objects.filter(state=Lead.State.PENDING).order_by("-pk").first()
-        services.set_state(
+        lifecycle.move_lead(
             lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
         )
 

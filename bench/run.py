@@ -746,7 +746,7 @@ def hostile_pdf_scenario(measure, base_env, work):
 
 CREATE_LEADS_SNIPPET = """
 from leads.models import Activity, Lead
-from leads.services import create_lead
+from leads.lifecycle import create_lead
 for n in range({count}):
     lead = Lead(first_name="Drain", last_name="Test", email=f"drain-{{n}}@example.com",
                 resume="A benchmark lead.")

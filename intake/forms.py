@@ -42,7 +42,7 @@ class IntakeForm(PersonFieldsMixin, forms.ModelForm):
                 files = files.copy() if files is not None else MultiValueDict()
                 files["cv"] = held_cvs.as_upload(self.held_cv)
         super().__init__(data, files, **kwargs)
-        # A known email goes to its lead (services.submit_lead()): see Lead.refuse_known_email.
+        # A known email goes to its lead (lifecycle.submit_lead()): see Lead.refuse_known_email.
         self.instance.refuse_known_email = False
 
     def is_bot(self):

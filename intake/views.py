@@ -5,7 +5,7 @@ from django.core import signing
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity
 from leads.throttling import count_accepted, describe_wait, flood_wait, intake_wait
 
@@ -36,7 +36,7 @@ def intake(request):
         if not wait:
             # A new lead or, for a known email, a resubmission: the prospect sees the same.
             lead = form.save(commit=False)
-            services.submit_lead(
+            lifecycle.submit_lead(
                 lead, source=Activity.Source.FORM, site_url=request.build_absolute_uri("/")
             )
             count_accepted(request)

@@ -16,7 +16,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from . import services
+from . import lifecycle
 from .exports import csv_response
 from .forms import CVInput, offer_states_of
 from .imports import IMPORTED_FIELDS, REQUIRED_COLUMNS, ImportRefused, import_leads
@@ -178,11 +178,11 @@ class LeadAdmin(admin.ModelAdmin):
         return LeadAdminForm
 
     def save_model(self, request, lead, form, change):
-        save = services.change_lead if change else services.create_lead
+        save = lifecycle.change_lead if change else lifecycle.create_lead
         save(lead, source=Activity.Source.ADMIN, actor=request.user)
 
     # Deleting a lead here erases the person, as the lead page's "Erase this person" does: only
-    # with the erase_lead permission, and leaving services.erase_lead()'s Erasure entry instead
+    # with the erase_lead permission, and leaving lifecycle.erase_lead()'s Erasure entry instead
     # of the admin's log entry, whose text would name the person.
     def has_delete_permission(self, request, obj=None):
         return request.user.has_perm("leads.erase_lead")
@@ -191,29 +191,29 @@ class LeadAdmin(admin.ModelAdmin):
         return []
 
     def delete_model(self, request, lead):
-        services.erase_lead(lead.pk, actor=request.user, reason=Erasure.Reason.ADMIN)
+        lifecycle.erase_lead(lead.pk, actor=request.user, reason=Erasure.Reason.ADMIN)
 
     def delete_queryset(self, request, queryset):
         for pk in queryset.values_list("pk", flat=True):
-            services.erase_lead(pk, actor=request.user, reason=Erasure.Reason.ADMIN)
+            lifecycle.erase_lead(pk, actor=request.user, reason=Erasure.Reason.ADMIN)
 
     @admin.action(description="Export selected leads as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         return csv_response(queryset, f"leads-{timezone.localdate():%Y-%m-%d}.csv")
 
     def get_actions(self, request):
-        """The actions, with set_state() once per state: "Mark selected leads as <state>"."""
+        """The actions, with move_lead() once per state: "Mark selected leads as <state>"."""
         actions = super().get_actions(request)
         if self.has_change_permission(request) and IS_POPUP_VAR not in request.GET:
             for state, label in Lead.State.choices:
                 name = f"mark_{state.lower()}"
-                action = functools.partial(type(self).set_state, state=state)
+                action = functools.partial(type(self).move_lead, state=state)
                 actions[name] = (action, name, f"Mark selected leads as {label.lower()}")
         return actions
 
-    def set_state(self, request, queryset, state):
+    def move_lead(self, request, queryset, state):
         """Move the selected leads to `state`, each as states.MOVES allows."""
-        changes = services.set_states(
+        changes = lifecycle.move_leads(
             queryset.exclude(state=state), state, source=Activity.Source.ADMIN, actor=request.user
         )
         label = Lead.State(state).label.lower()
@@ -260,7 +260,7 @@ class LeadAdmin(admin.ModelAdmin):
 
 @admin.register(Erasure)
 class ErasureAdmin(admin.ModelAdmin):
-    """The erasure log (services.erase_lead()): read only, as an audit trail must be. It names
+    """The erasure log (lifecycle.erase_lead()): read only, as an audit trail must be. It names
     no one but the attorney who erased."""
 
     list_display = ["lead_id", "reason", "erased_by", "erased_at"]

@@ -1,7 +1,7 @@
 """A lead's history: who created it and from where, each edit with the fields that changed, each
 state change, note, email and unreadable CV. Entries are only ever added.
 
-Only leads/services.py (a lead's life) and leads/tasks.py (the side work's outcomes) call these."""
+Only leads/lifecycle.py (a lead's life) and leads/tasks.py (the side work's outcomes) call these."""
 
 from django.db import IntegrityError, models, transaction
 from django.utils.text import capfirst

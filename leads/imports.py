@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.template.defaultfilters import filesizeformat
 
-from . import services
+from . import lifecycle
 from .exports import EXPORT_COLUMNS, unneutralise
 from .forms import LeadImportForm
 from .models import Activity, DuplicateEmail, Lead
@@ -209,7 +209,7 @@ def _import_row(line, values, report, seen, dry_run, actor):
     lead_id = None
     if not dry_run:
         try:
-            lead = services.create_lead(
+            lead = lifecycle.create_lead(
                 form.save(commit=False), source=Activity.Source.IMPORT, actor=actor
             )
         except DuplicateEmail:  # a lead with this email was stored since the form checked

@@ -12,7 +12,7 @@ from . import cv_files, search, states
 from .cv_files import cv_storage, cv_upload_to
 from .identity import email_key
 from .search import SEARCH_KEYS
-from .states import LeadState, ReachOut
+from .states import LeadState
 from .validators import validate_cv, validate_no_control_characters
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
@@ -128,14 +128,14 @@ class Lead(models.Model):
 
     # Whether validation refuses an email that another lead has. A prospect's submission (the
     # public form, an anonymous API client) sets it to False: there a known email is no error,
-    # services.submit_lead() keeps the submission beside its lead, and the prospect sees what a
+    # lifecycle.submit_lead() keeps the submission beside its lead, and the prospect sees what a
     # new one sees, so that nobody learns who contacted the firm. (The database refuses a
     # second lead with the email either way.)
     refuse_known_email = True
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        # Erasing a person (services.erase_lead()) cannot be undone: no group has this by
+        # Erasing a person (lifecycle.erase_lead()) cannot be undone: no group has this by
         # default, not even the Attorneys; an administrator grants it to a user (docs/guide.md).
         permissions = [("erase_lead", "Can erase a person's data")]
         indexes = [
@@ -300,11 +300,11 @@ class Lead(models.Model):
         # The same rule as the lead_has_resume_or_cv constraint, checked here without a query.
         if not self.resume and not self.cv:
             raise ValidationError(RESUME_OR_CV_MESSAGE, code="resume_or_cv")
-        # A new lead starts pending and moves from there (services.create_lead()).
+        # A new lead starts pending and moves from there (lifecycle.create_lead()).
         if self.state in self.State.values:  # else its field's own check refused it
             stored = self._state_before_change()
             if self.state != stored:
-                states.allowed_move(stored, self.state)
+                states.move_between(stored, self.state)
 
     def _state_before_change(self):
         """The state a change of this lead's state moves it from: pending for a new lead (it
@@ -366,17 +366,6 @@ class Lead(models.Model):
             for move in states.MOVES.get(self.state, ())
             if user is None or user.has_perm(move.permission)
         ]
-
-    def make_move(self, move, by=None):
-        """Make `move` (a states.Move) and save, recording that attorney `by` reached out now if
-        the move says so. leads/services.py calls this (set_state()), recording the move in the
-        lead's history."""
-        self.state = move.to
-        if move.reach_out == ReachOut.RECORD:
-            self.reached_out_at, self.reached_out_by = timezone.now(), by
-        elif move.reach_out == ReachOut.CLEAR:
-            self.reached_out_at, self.reached_out_by = None, None
-        self.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
 
 
 def _derived_fields(update_fields):
@@ -514,7 +503,7 @@ class ErasureReason(models.TextChoices):
 
 
 class Erasure(models.Model):
-    """That a person's data was erased (services.erase_lead()): the one trace it leaves, with
+    """That a person's data was erased (lifecycle.erase_lead()): the one trace it leaves, with
     nothing about the person. The lead's former id, not a link to it (the lead is gone), who
     erased it, when, and why, from a list: free text could carry the person's name."""
 

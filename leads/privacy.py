@@ -1,6 +1,6 @@
 """What the firm holds about a person: found by email address or lead id, exported as one JSON
 document for an access request (person_data()), and listed for erasure (records_about(), which
-services.erase_lead() deletes).
+lifecycle.erase_lead() deletes).
 
 That a person contacted an immigration firm is itself sensitive: everything that names them or
 points at their lead is listed here, so that an export is complete and an erasure leaves nothing.

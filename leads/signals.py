@@ -11,8 +11,9 @@ from .models import Lead, Resubmission
 @receiver(pre_save, sender=Lead)
 def remember_counted_fields(instance, update_fields=None, **kwargs):
     """Read what the counts know of a lead about to be updated (its stored state, date and
-    reach-out), inside the saving transaction: services lock the row first, so two changes at
-    once each see what the other left. New leads cost no query: the public intake is not slowed."""
+    reach-out), inside the saving transaction: leads/lifecycle.py locks the row first, so two
+    changes at once each see what the other left. New leads cost no query: the public intake is
+    not slowed."""
     instance._counted_before = None
     if instance._state.adding or instance.pk is None:
         return

@@ -3,7 +3,7 @@ who may move a lead from which state to which, and what each move records.
 
 The lead's page offers a button per move (Lead.next_moves()); the list's bulk actions, the
 admin's "Mark selected leads as <state>" actions and the API accept any state a lead may move to;
-services.set_state() makes the move. A new state is a member of LeadState, its moves here, and a
+lifecycle.move_lead() makes the move. A new state is a member of LeadState, its moves here, and a
 migration (the database's lead_state_valid check is built from LeadState.values)."""
 
 from dataclasses import dataclass
@@ -58,15 +58,10 @@ MOVES = {
 }
 
 
-def move(from_state, to_state):
-    """The move from `from_state` to `to_state`, or None if a lead cannot move that way."""
-    return next((m for m in MOVES.get(from_state, ()) if m.to == to_state), None)
-
-
-def allowed_move(from_state, to_state, user=None):
+def move_between(from_state, to_state, user=None):
     """The move from `from_state` to `to_state`, which `user` (if given) has the permission for;
     raises MoveRefused if there is no such move, or they lack it."""
-    found = move(from_state, to_state)
+    found = next((m for m in MOVES.get(from_state, ()) if m.to == to_state), None)
     if found is None:
         raise MoveRefused(from_state, to_state)
     if user is not None and not user.has_perm(found.permission):

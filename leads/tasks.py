@@ -4,7 +4,7 @@ of a prospect's second submission for a known email address (models.Resubmission
 the words of a CV for search (on the "cvs" queue, which the Procfile's `cvreader` runs).
 
 These are tasks of Django's Tasks API (the django-tasks backport: on Django 6 only the imports
-change), queued in the database by default or in Redis (settings.TASKS_URL). leads/services.py
+change), queued in the database by default or in Redis (settings.TASKS_URL). leads/lifecycle.py
 queues them.
 
 Each task is idempotent: its outcome is recorded in the lead's history under a key the lead can

@@ -3,7 +3,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Lead
 
 from .helpers import error_of
@@ -42,7 +42,7 @@ def test_it_links_to_the_cv(attorney_client, lead):
 
 
 def test_it_shows_when_the_lead_was_reached(attorney_client, attorney, lead):
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     data = attorney_client.get(url(lead.pk)).json()
     assert data["STATE"] == "REACHED_OUT"
     assert data["REACHED_OUT_AT"] is not None

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory
 
@@ -146,7 +146,9 @@ def test_a_page_past_the_end_is_a_404(attorney_client, lead):
 def test_it_filters_by_state(attorney_client, attorney):
     pending = LeadFactory()
     reached = LeadFactory()
-    services.set_state(reached, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(
+        reached, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+    )
     assert emails(attorney_client.get(URL, {"state": "PENDING"})) == [pending.email]
     assert emails(attorney_client.get(URL, {"state": "REACHED_OUT"})) == [reached.email]
 
@@ -236,7 +238,7 @@ def test_the_query_count_does_not_grow_with_the_page_size(client, django_assert_
     LeadFactory.create_batch(60)
     LeadFactory(cv="cvs/2026/01/some.pdf")
     for lead in Lead.objects.all()[:20]:
-        services.set_state(
+        lifecycle.move_lead(
             lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
         )
 
@@ -271,7 +273,7 @@ def test_a_read_leaves_the_cvs_words_in_the_database(attorney_client, path):
 @pytest.mark.parametrize("query", [{}, {"state": "PENDING"}, {"state": "REACHED_OUT"}])
 def test_a_list_picked_by_state_takes_its_total_from_the_counters(attorney_client, attorney, query):
     LeadFactory.create_batch(2)
-    services.set_state(
+    lifecycle.move_lead(
         LeadFactory(), Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
     )
     expected = Lead.objects.filter(**{k.lower(): v for k, v in query.items()}).count()

@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from api.serializers import LeadSerializer
 from api.views import LeadUpdateView
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Lead
 from leads.tests.factories import LeadFactory, UserFactory, lead_api_data
 
@@ -97,7 +97,7 @@ def test_put_can_reach_out_too(client, attorney, lead):
 
 
 def test_the_same_state_again_keeps_the_record(attorney_client, attorney, lead):
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     reached_out_at = lead.reached_out_at
     patch(attorney_client, lead, {"STATE": "REACHED_OUT", "FIRST_NAME": "Ada"})
     lead.refresh_from_db()
@@ -219,7 +219,7 @@ def test_a_token_needs_no_csrf_token(attorney, lead):
 
 def test_a_patch_does_not_undo_a_concurrent_state_change(attorney, lead):
     stale = Lead.objects.get(pk=lead.pk)
-    services.set_state(
+    lifecycle.move_lead(
         lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
     )  # another attorney, meanwhile
     view = LeadUpdateView()

@@ -14,7 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Lead
 from leads.tests.browser import SCREENSHOTS
 from leads.tests.factories import PASSWORD, AttorneyFactory, LeadFactory
@@ -44,7 +44,7 @@ def make_leads(attorney):
             created_at=now - datetime.timedelta(days=n // 4, hours=n),
         )
         if n % 3 == 0:
-            services.set_state(
+            lifecycle.move_lead(
                 lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
             )
 

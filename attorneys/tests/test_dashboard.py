@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from attorneys.dashboard import dashboard_stats, weekly_chart_svg
-from leads import dashboard, services
+from leads import dashboard, lifecycle
 from leads.dashboard import (
     CHART_WEEKS,
     humanize_duration,
@@ -146,13 +146,13 @@ def test_median_time_to_reach_out_follows_state_changes(
 
     lead = LeadFactory(created_at=timezone.now() - 5 * HOUR)
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_state(
+        lifecycle.move_lead(
             lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
         )
     assert median_time_to_reach_out() == {"duration": 3 * HOUR, "count": 3}
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_state(lead, Lead.State.PENDING, source=Activity.Source.PAGE, actor=None)
+        lifecycle.move_lead(lead, Lead.State.PENDING, source=Activity.Source.PAGE, actor=None)
     assert median_time_to_reach_out() == {"duration": 2 * HOUR, "count": 2}
 
 
@@ -303,7 +303,7 @@ def test_the_numbers_are_cached_until_a_lead_changes(
 
     # Forgotten once the change commits.
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_state(
+        lifecycle.move_lead(
             lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
         )
     response = attorney_client.get(DASHBOARD)
@@ -364,7 +364,7 @@ def test_the_counts_follow_each_change_at_once(
     assert _shown_counts(attorney_client)["dashboard"]["PENDING"] == 2
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.erase_lead(new.pk, actor=attorney, reason=Erasure.Reason.REQUEST)
+        lifecycle.erase_lead(new.pk, actor=attorney, reason=Erasure.Reason.REQUEST)
     assert _shown_counts(attorney_client) == {
         "dashboard": {"PENDING": 1, "REACHED_OUT": 0, "total": 1, "new this week": 1},
         "list": {"All": 1, "Pending": 1, "Needs attention": 0, "Reached out": 0},
@@ -429,7 +429,7 @@ def test_a_past_week_follows_its_leads(
     assert attorney_client.get(DASHBOARD).context["weeks"][-3]["count"] == 2
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.erase_lead(erased.pk, actor=attorney, reason=Erasure.Reason.REQUEST)
+        lifecycle.erase_lead(erased.pk, actor=attorney, reason=Erasure.Reason.REQUEST)
         LeadFactory.create_batch(3, created_at=two_weeks_ago)  # imported, say
 
     assert attorney_client.get(DASHBOARD).context["weeks"][-3]["count"] == 4
@@ -445,7 +445,7 @@ def test_past_the_limit_the_worker_measures_the_median(
     leads = LeadFactory.create_batch(2, created_at=timezone.now() - 5 * HOUR)
     with django_capture_on_commit_callbacks(execute=True):
         for lead in leads:
-            services.set_state(lead, Lead.State.REACHED_OUT, source="PAGE", actor=attorney)
+            lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source="PAGE", actor=attorney)
 
     # The request shows the previous median and its count, and measures nothing.
     shown = attorney_client.get(DASHBOARD).context
@@ -460,7 +460,7 @@ def test_past_the_limit_the_worker_measures_the_median(
     assert shown["median_time_to_reach_out"] - 5 * HOUR < dt.timedelta(minutes=1)
     assert shown["reached_out_measured"] == 3
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_state(leads[0], Lead.State.PENDING, source="PAGE", actor=attorney)
+        lifecycle.move_lead(leads[0], Lead.State.PENDING, source="PAGE", actor=attorney)
     assert queued.filter(status="READY").count() == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Lead
 from leads.tests.factories import LeadFactory
 
@@ -75,7 +75,7 @@ def test_it_exports_exactly_the_filtered_list(attorney_client, leads, params):
 
 def test_it_exports_every_column(attorney_client, attorney):
     lead = LeadFactory(first_name="Zoë", last_name="Ørsted", resume="Line one\nLine two")
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     (row,) = export(attorney_client)
     assert row == {
         "lead_id": str(lead.pk),

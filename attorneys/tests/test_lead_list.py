@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Erasure, Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory
 from leads.tests.files import pdf_upload
@@ -36,7 +36,7 @@ def leads(attorney):
             created_at=now - datetime.timedelta(days=n),
         )
         if n % 3 == 0:
-            services.set_state(
+            lifecycle.move_lead(
                 lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
             )
         made.append(lead)
@@ -319,14 +319,14 @@ def test_bulk_refuses_nothing_ticked_or_an_unknown_action(attorney_client, leads
 
 def test_bulk_passes_over_a_lead_erased_meanwhile(attorney_client, monkeypatch):
     first, erased, last = LeadFactory.create_batch(3)
-    set_state = services.set_state
+    move_lead = lifecycle.move_lead
 
     def erasing_one_first(lead, *args, **kwargs):
         # The retention purge (cron) erases a ticked lead while the change runs.
-        services.erase_lead(erased.pk, actor=None, reason=Erasure.Reason.RETENTION)
-        return set_state(lead, *args, **kwargs)
+        lifecycle.erase_lead(erased.pk, actor=None, reason=Erasure.Reason.RETENTION)
+        return move_lead(lead, *args, **kwargs)
 
-    monkeypatch.setattr(services, "set_state", erasing_one_first)
+    monkeypatch.setattr(lifecycle, "move_lead", erasing_one_first)
     data = {"action": "REACHED_OUT", "lead": [first.pk, erased.pk, last.pk]}
     response = attorney_client.post(BULK, data, follow=True)
 

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory, lead_form_data
 from leads.tests.files import pdf_upload
@@ -64,7 +64,7 @@ def test_list_counts_follow_new_leads_and_state_changes(
         lead = LeadFactory()
     assert tab_counts(attorney_client.get(LIST))["All"] == 2
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_state(
+        lifecycle.move_lead(
             lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
         )
     counts = tab_counts(attorney_client.get(LIST))
@@ -76,7 +76,7 @@ def test_list_counts_follow_new_leads_and_state_changes(
 
 def test_list_shows_leads_and_counts(attorney_client):
     LeadFactory(first_name="Ana", last_name="Silva")
-    services.set_state(
+    lifecycle.move_lead(
         LeadFactory(), Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
     )
     response = attorney_client.get(LIST)
@@ -104,7 +104,7 @@ def test_list_search_by_name_and_email(attorney_client):
 def test_list_filter_by_state(attorney_client):
     pending = LeadFactory()
     done = LeadFactory()
-    services.set_state(
+    lifecycle.move_lead(
         done, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
     )
     assert list(attorney_client.get(LIST, {"state": "PENDING"}).context["page"]) == [pending]
@@ -140,7 +140,7 @@ def test_list_query_count_does_not_grow_with_page_size(
     attorney_client, django_assert_max_num_queries
 ):
     for lead in LeadFactory.create_batch(100):
-        services.set_state(
+        lifecycle.move_lead(
             lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
         )
     attorney_client.get(LIST, {"page_size": 100})  # keeps the size
@@ -192,7 +192,7 @@ def test_mark_reached_out_records_who_and_when(attorney_client, attorney, lead):
 
 
 def test_mark_pending_again(attorney_client, attorney, lead):
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     attorney_client.post(reverse("attorneys:lead_set_state", args=[lead.pk]), {"state": "PENDING"})
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING

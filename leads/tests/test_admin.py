@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Lead, Note, Resubmission
 from leads.tests.files import pdf_upload
 
@@ -52,7 +52,7 @@ def test_mark_reached_out_action_records_who_and_when(attorney_client, attorney)
 
 def test_mark_pending_action(attorney_client, attorney):
     lead = LeadFactory()
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     attorney_client.post(CHANGELIST, {"action": "mark_pending", "_selected_action": [lead.pk]})
     lead.refresh_from_db()
     assert (lead.state, lead.reached_out_at, lead.reached_out_by) == ("PENDING", None, None)
@@ -108,8 +108,8 @@ def test_change_form_does_not_link_to_the_cv_file(attorney_client):
 
 
 def test_the_history_and_notes_are_shown_read_only(attorney_client, attorney):
-    lead = services.create_lead(LeadFactory.build(), source=Activity.Source.FORM)
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lead = lifecycle.create_lead(LeadFactory.build(), source=Activity.Source.FORM)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     Note.objects.create(lead=lead, author=attorney, body="Called, left a voicemail.")
     response = attorney_client.get(reverse("admin:leads_lead_change", args=[lead.pk]))
 
@@ -171,7 +171,9 @@ def test_the_needs_attention_filter_and_column(attorney_client, attorney, settin
     long_ago = timezone.now() - datetime.timedelta(days=8)
     stale = LeadFactory(created_at=long_ago)
     handled = LeadFactory(created_at=long_ago)
-    services.set_state(handled, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(
+        handled, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+    )
     LeadFactory()
 
     response = attorney_client.get(CHANGELIST, {"needs_attention": "yes"})
@@ -188,7 +190,9 @@ def test_the_attention_column_marks_stale_leads_only(attorney, settings):
     settings.STALE_LEAD_DAYS = 7
     long_ago = timezone.now() - datetime.timedelta(days=8)
     handled = LeadFactory(created_at=long_ago)
-    services.set_state(handled, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(
+        handled, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+    )
     needs_attention = admin.site.get_model_admin(Lead).needs_attention
 
     assert "Needs attention" in needs_attention(LeadFactory(created_at=long_ago))
@@ -221,7 +225,7 @@ def test_the_import_page_sends_attorneys_to_no_shell_command(attorney_client):
 
 
 def test_the_read_only_inlines_have_no_empty_header_cells(attorney_client, attorney):
-    lead = services.create_lead(LeadFactory.build(), source=Activity.Source.FORM)
+    lead = lifecycle.create_lead(LeadFactory.build(), source=Activity.Source.FORM)
     Note.objects.create(lead=lead, author=attorney, body="Called, left a voicemail.")
     html = attorney_client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content
     assert b"<th></th>" not in html

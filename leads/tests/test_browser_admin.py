@@ -16,7 +16,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Lead, Note
 from leads.tasks import read_cv
 from leads.tests.browser import screenshot
@@ -47,20 +47,20 @@ def back_office(settings):
     stale = [LeadFactory(created_at=long_ago - datetime.timedelta(hours=n)) for n in range(5)]
     for n in range(4):  # as old, but handled: not stale
         handled = LeadFactory(created_at=long_ago - datetime.timedelta(hours=n))
-        services.set_state(
+        lifecycle.move_lead(
             handled, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
         )
     LeadFactory.create_batch(24)
 
     submitted = LeadFactory.build(first_name="Amara", last_name="Okafor", email="amara@example.com")
-    lead = services.submit_lead(submitted, source=Activity.Source.FORM, site_url="http://x/")
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
-    services.add_note(
+    lead = lifecycle.submit_lead(submitted, source=Activity.Source.FORM, site_url="http://x/")
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.add_note(
         Note(lead=lead, author=attorney, body="Called her: consultation on Monday."),
         source=Activity.Source.PAGE,
     )
     again = LeadFactory.build(first_name="Amara", last_name="Okafor", email="Amara@example.com")
-    services.submit_lead(again, source=Activity.Source.FORM, site_url="http://x/")
+    lifecycle.submit_lead(again, source=Activity.Source.FORM, site_url="http://x/")
     task = read_cv.enqueue(lead.pk, "x.pdf")
     return {"attorney": attorney, "lead": lead, "stale": stale, "task_id": task.id}
 

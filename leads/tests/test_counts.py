@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from leads import counts, services
+from leads import counts, lifecycle
 from leads.models import Activity, Lead, StateCount
 
 from .factories import LeadFactory
@@ -34,7 +34,7 @@ def test_each_change_adjusts_the_count_of_its_state(attorney):
     kept()  # the rows exist, as they do after `migrate`
     lead = LeadFactory()
     assert kept() == {"PENDING": 1, "REACHED_OUT": 0}
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     assert kept() == {"PENDING": 0, "REACHED_OUT": 1}
     lead.delete()
     assert kept() == {"PENDING": 0, "REACHED_OUT": 0}

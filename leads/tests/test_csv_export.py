@@ -6,7 +6,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from leads import services
+from leads import lifecycle
 from leads.exports import EXPORT_COLUMNS, csv_response, neutralise
 from leads.models import Activity, Lead
 from leads.tests.files import pdf_upload
@@ -45,7 +45,7 @@ def test_it_streams_every_column(attorney):
         created_at=moment,
         cv=pdf_upload(),
     )
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     pending = LeadFactory(email="pending@example.com")
 
     response = csv_response(Lead.objects.order_by("pk"), "leads-2025-03-01.csv")
@@ -89,7 +89,7 @@ def test_it_reads_the_leads_in_one_query_however_many_have_an_attorney(
     attorney, django_assert_num_queries
 ):
     for lead in LeadFactory.create_batch(5):
-        services.set_state(
+        lifecycle.move_lead(
             lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
         )
     response = csv_response(Lead.objects.all(), "leads.csv")

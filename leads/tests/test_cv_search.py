@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from leads import search, services
+from leads import lifecycle, search
 from leads.models import Activity, Lead
 from leads.tests.files import make_docx, make_pdf
 
@@ -67,7 +67,7 @@ def test_an_unreadable_cv_is_kept_and_the_failure_recorded(client, run_worker):
 def test_a_rolled_back_save_queues_no_cv_reading(attorney, run_worker):
     with pytest.raises(RuntimeError), transaction.atomic():
         lead = LeadFactory.build(cv=pdf("Never committed"))
-        services.create_lead(lead, source=Activity.Source.PAGE, actor=attorney)
+        lifecycle.create_lead(lead, source=Activity.Source.PAGE, actor=attorney)
         assert DBTaskResult.objects.count() == 1
         raise RuntimeError
     assert not DBTaskResult.objects.exists()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from leads import counts, services
+from leads import counts, lifecycle
 from leads.models import Activity, Erasure, Lead, Note, Resubmission
 from leads.tasks import read_cv
 
@@ -78,10 +78,10 @@ def person(client, attorney, run_worker, django_capture_on_commit_callbacks):
         lead.refresh_from_db()
         assert CV_WORD.lower() in lead.cv_text
         lead.last_name = "Quilfeather"
-        services.change_lead(lead, source=Activity.Source.PAGE, actor=attorney)
+        lifecycle.change_lead(lead, source=Activity.Source.PAGE, actor=attorney)
         lead.last_name = "Quillfeather"
-        services.change_lead(lead, source=Activity.Source.PAGE, actor=attorney)
-        services.add_note(
+        lifecycle.change_lead(lead, source=Activity.Source.PAGE, actor=attorney)
+        lifecycle.add_note(
             Note(lead=lead, author=attorney, body="Zebulon Quillfeather called back."),
             source=Activity.Source.PAGE,
         )
@@ -287,15 +287,15 @@ def test_the_list_counts_forget_the_erased_lead(
     LeadFactory()
     assert counts.kept_counts_by_state()[Lead.State.PENDING] == 2
     with django_capture_on_commit_callbacks(execute=True):
-        services.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
+        lifecycle.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
     assert counts.kept_counts_by_state()[Lead.State.PENDING] == 1
     response = eraser_client.get(reverse("attorneys:lead_list"))
     assert {label: count for label, _, count, _ in response.context["tabs"]}["All"] == 1
 
 
 def test_erasing_twice_is_no_error(lead):
-    first = services.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
-    second = services.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
+    first = lifecycle.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
+    second = lifecycle.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
     assert first.found and first.removed["CV files"] == 0
     assert not second.found
     assert second.removed == {}
@@ -306,7 +306,7 @@ def test_a_cv_file_already_missing_is_no_error(django_capture_on_commit_callback
     lead = LeadFactory(cv=SimpleUploadedFile("cv.txt", CV))
     cv_storage().delete(lead.cv.name)
     with django_capture_on_commit_callbacks(execute=True):
-        erased = services.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
+        erased = lifecycle.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
     assert erased.found
     assert erased.removed["CV files"] == 1
     assert not Lead.objects.exists()
@@ -315,7 +315,7 @@ def test_a_cv_file_already_missing_is_no_error(django_capture_on_commit_callback
 def test_a_task_running_now_keeps_its_row_and_then_does_nothing(lead):
     result = read_cv.enqueue(lead.pk, "cvs/x.txt")
     DBTaskResult.objects.filter(pk=result.id).update(status=TaskResultStatus.RUNNING)
-    services.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
+    lifecycle.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
     running = DBTaskResult.objects.get()
     assert running.args_kwargs["args"] == [lead.pk, "cvs/x.txt"]
     assert read_cv.call(lead.pk, "cvs/x.txt") == "Not read: the CV or its lead is gone."
@@ -351,7 +351,7 @@ def test_the_command_says_when_there_is_nothing_to_erase(lead, capsys, value):
 
 
 def test_the_erasure_log_is_read_only_in_the_admin(client, lead):
-    services.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
+    lifecycle.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     response = client.get(reverse("admin:leads_erasure_changelist"))
     assert response.status_code == 200

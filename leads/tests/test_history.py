@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Lead
 
 from .factories import LeadFactory, lead_api_data, lead_form_data
@@ -120,8 +120,8 @@ def test_state_changes_record_who_and_from_where(attorney_client, attorney, clie
 
 def test_the_detail_page_shows_the_history_newest_first(attorney_client, attorney):
     lead = LeadFactory()
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Source.PAGE, actor=attorney)
-    services.set_state(lead, Lead.State.PENDING, source=Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.PENDING, source=Source.PAGE, actor=attorney)
     page = attorney_client.get(reverse("attorneys:lead_detail", args=[lead.pk])).content.decode()
     history = page[page.index('id="history"') :]
     back_to_pending = history.index("<del>Reached out</del> → <ins>Pending</ins>")

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, DuplicateEmail, Lead
 from leads.tests.files import pdf_upload
 
@@ -81,7 +81,7 @@ def test_database_refuses_unknown_state():
 def test_moving_to_reached_out_records_who_and_when():
     lead = LeadFactory()
     attorney = AttorneyFactory()
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     lead.refresh_from_db()
     assert lead.state == Lead.State.REACHED_OUT
     assert lead.reached_out_by == attorney
@@ -90,10 +90,10 @@ def test_moving_to_reached_out_records_who_and_when():
 
 def test_moving_back_to_pending_clears_the_record():
     lead = LeadFactory()
-    services.set_state(
+    lifecycle.move_lead(
         lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
     )
-    services.set_state(lead, Lead.State.PENDING, source=Activity.Source.PAGE, actor=None)
+    lifecycle.move_lead(lead, Lead.State.PENDING, source=Activity.Source.PAGE, actor=None)
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING
     assert lead.reached_out_at is None
@@ -103,9 +103,9 @@ def test_moving_back_to_pending_clears_the_record():
 def test_set_state_to_same_state_keeps_the_original_record():
     lead = LeadFactory()
     first = AttorneyFactory()
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=first)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=first)
     reached_at = lead.reached_out_at
-    services.set_state(
+    lifecycle.move_lead(
         lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
     )
     lead.refresh_from_db()

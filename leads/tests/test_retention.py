@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from freezegun import freeze_time
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Erasure, Lead
 
 from .factories import AttorneyFactory, LeadFactory
@@ -32,7 +32,7 @@ def leads(db):
     at_limit = LeadFactory(created_at=LIMIT)
     recent = LeadFactory(created_at=NOW - datetime.timedelta(days=1))
     reached_out = LeadFactory(created_at=LIMIT - datetime.timedelta(days=100))
-    services.set_state(
+    lifecycle.move_lead(
         reached_out, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=AttorneyFactory()
     )
     return {"old": old, "at_limit": at_limit, "recent": recent, "reached_out": reached_out}

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from leads import privacy, services
+from leads import lifecycle, privacy
 from leads.models import Activity, Lead, Note, Resubmission
 
 from .factories import AttorneyFactory, LeadFactory
@@ -28,8 +28,8 @@ def person(attorney):
     # As the worker stores them (leads/tasks.py read_cv).
     Lead.objects.filter(pk=lead.pk).update(cv_text=" ines barros welder ")
     lead.refresh_from_db()
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
-    services.add_note(
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.add_note(
         Note(lead=lead, author=attorney, body="Called, will send papers."),
         source=Activity.Source.PAGE,
     )

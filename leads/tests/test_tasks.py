@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bench.run import make_hostile_pdf  # the crafted PDF of the issue, as the bench sends it
-from leads import cv_text, services
+from leads import cv_text, lifecycle
 from leads.models import Activity, Erasure, Lead
 from leads.tests.files import make_pdf
 
@@ -430,7 +430,7 @@ def test_a_lead_erased_while_its_emails_fail_leaves_no_error_naming_it(
     lead = Lead.objects.get()
 
     def refused_while_erased(*args, **kwargs):
-        services.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
+        lifecycle.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
         raise smtplib.SMTPRecipientsRefused({"amara0@example.com": (550, b"No such user")})
 
     monkeypatch.setattr("leads.emails.send_mail", refused_while_erased)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from leads import services
+from leads import lifecycle
 from leads.models import Activity, Lead
 from leads.tests.browser import screenshot
 from leads.tests.factories import PASSWORD, AttorneyFactory, LeadFactory
@@ -113,7 +113,7 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
         submitted = now - datetime.timedelta(days=(n * 37) % 80, hours=n)
         earlier = LeadFactory(first_name="Sample", last_name=f"Prospect{n}", created_at=submitted)
         if n % 3:
-            services.set_state(
+            lifecycle.move_lead(
                 earlier, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
             )
             Lead.objects.filter(pk=earlier.pk).update(

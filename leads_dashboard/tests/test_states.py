@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from api.serializers import LeadSerializer
 from attorneys.forms import LeadForm
-from leads import services, states
+from leads import lifecycle, states
 from leads.filters import LeadFilter
 from leads.models import Activity, Lead
 from leads.states import Move, ReachOut
@@ -100,11 +100,11 @@ def attorney_client(client, three_states):
 
 def reached_out_lead(attorney):
     lead = LeadFactory()
-    services.set_state(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
+    lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     return lead
 
 
-def set_state(client, lead, state):
+def move_lead(client, lead, state):
     return client.post(
         reverse("attorneys:lead_set_state", args=[lead.pk]), {"state": state}, follow=True
     )
@@ -116,7 +116,7 @@ def test_the_lead_page_offers_the_moves_from_its_state(attorney_client):
     assert "Mark pending again" in html
     assert "Mark retained" in html
 
-    response = set_state(attorney_client, lead, "RETAINED")
+    response = move_lead(attorney_client, lead, "RETAINED")
     html = response.content.decode()
     assert f"{lead.full_name} is retained." in html
     assert '<span class="badge state-retained" id="lead-state">Retained</span>' in html
@@ -131,7 +131,7 @@ def test_the_lead_page_offers_the_moves_from_its_state(attorney_client):
 
 def test_a_move_that_is_not_declared_is_refused(attorney_client):
     lead = LeadFactory()
-    response = set_state(attorney_client, lead, "RETAINED")
+    response = move_lead(attorney_client, lead, "RETAINED")
     assert "A lead that is pending cannot be marked retained." in response.content.decode()
     lead.refresh_from_db()
     assert lead.state == Lead.State.PENDING
@@ -180,7 +180,7 @@ def test_the_list_has_a_tab_and_a_bulk_action_for_the_state(attorney_client):
 
 
 def test_the_dashboard_counts_the_state(attorney_client):
-    services.set_state(
+    lifecycle.move_lead(
         reached_out_lead(attorney_client.attorney),
         "RETAINED",
         source=Activity.Source.PAGE,

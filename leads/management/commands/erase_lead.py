@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from leads import privacy, services
+from leads import lifecycle, privacy
 from leads.models import Erasure
 
 REASONS = {"request": Erasure.Reason.REQUEST, "retention": Erasure.Reason.RETENTION}
@@ -9,7 +9,7 @@ REASONS = {"request": Erasure.Reason.REQUEST, "retention": Erasure.Reason.RETENT
 class Command(BaseCommand):
     help = (
         "Erase a person: their lead, CV files, notes, history, resubmissions, queued tasks and "
-        "admin log entries (see services.erase_lead()). Leaves one entry in the erasure log, "
+        "admin log entries (see lifecycle.erase_lead()). Leaves one entry in the erasure log, "
         "with the lead's number only. A person not found is no error."
     )
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         lead = privacy.find_lead(email_or_id)
         erased = None
         if lead is not None:
-            erased = services.erase_lead(lead.pk, actor=None, reason=REASONS[reason])
+            erased = lifecycle.erase_lead(lead.pk, actor=None, reason=REASONS[reason])
         if erased is None or not erased.found:  # or erased meanwhile
             self.stdout.write("Nothing to erase: no lead has this email address or id.")
             return

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from tqdm import tqdm
 
-from leads import services
+from leads import lifecycle
 from leads.models import Erasure, Lead
 
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         erased = []
         # Each lead is erased in a transaction of its own: a long purge never holds the lock.
         for pk in tqdm(ids, unit="lead", disable=not sys.stdout.isatty()):
-            if services.erase_lead(pk, actor=None, reason=Erasure.Reason.RETENTION).found:
+            if lifecycle.erase_lead(pk, actor=None, reason=Erasure.Reason.RETENTION).found:
                 erased.append(pk)
         self._report(erased, "erased")
 

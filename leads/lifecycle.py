@@ -1,5 +1,5 @@
-"""One way in for a lead's life: create a lead (or take a prospect's submission), change it,
-change its state, add a note.
+"""A lead's life, one way in: create a lead (or take a prospect's submission), change it, move
+it to another state, add a note, erase it.
 
 The intake form, the API, the attorneys' pages, the admin and the CSV import only turn their
 input into a Lead (or a Note) and call one of these. Each call is one transaction that saves,
@@ -11,22 +11,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from . import history, privacy, states, tasks
 from .models import Activity, DuplicateEmail, Erasure, Lead, Resubmission
-from .states import MoveRefused
+from .states import MoveRefused, ReachOut
 
 # A prospect's own submission is confirmed to them and announced to the attorneys; a lead that
 # attorneys enter themselves (pages, admin, import) is not.
 PROSPECT_SOURCES = {Activity.Source.FORM, Activity.Source.API}
-# What change_lead() saves unless told otherwise; the state goes through set_state().
+# What change_lead() saves unless told otherwise; the state goes through move_lead().
 CHANGEABLE_FIELDS = Lead.PERSON_FIELDS
 
 
 def create_lead(lead, *, source, actor=None, site_url=""):
     """Store the new, validated `lead`, coming from `source` (an Activity.Source), entered by
     `actor` (a user, or None for a prospect). A lead starts pending; one entered as reached out
-    moves there through set_state(), which records who and when.
+    moves there through move_lead(), which records who and when.
 
     A prospect's submission queues the two emails, whose links point to `site_url` (the address
     the prospect used, e.g. request.build_absolute_uri("/")). A CV file queues its reading.
@@ -63,7 +64,7 @@ def _insert(lead, source, actor, site_url, new_cv):
     lead.state = Lead.State.PENDING
     lead.save()
     history.record_created(lead, source, actor)
-    _change_state(lead, Lead.State.PENDING, state, source, actor)
+    _move(lead, Lead.State.PENDING, state, source, actor)
     if new_cv:
         tasks.enqueue_with_lead(tasks.read_cv, lead.pk, lead.cv.name)
     if source in PROSPECT_SOURCES:
@@ -131,11 +132,11 @@ def change_lead(lead, *, source, actor=None, fields=None):
         if new_cv:
             tasks.enqueue_with_lead(tasks.read_cv, lead.pk, lead.cv.name)
         if "state" in fields:
-            _change_state(lead, stored.state, lead.state, source, actor)
+            _move(lead, stored.state, lead.state, source, actor)
     return lead
 
 
-def set_state(lead, state, *, source, actor):
+def move_lead(lead, state, *, source, actor):
     """Move `lead` to `state` (a Lead.State) as states.MOVES allows, recording it; nothing
     happens if it is in that state already (say, two attorneys pressed the same button at once).
     Returns the state it was in, or None if the lead is gone (erased since the caller read it).
@@ -145,13 +146,13 @@ def set_state(lead, state, *, source, actor):
         stored = Lead.objects.select_for_update().only("state").filter(pk=lead.pk).first()
         if stored is None:
             return None
-        _change_state(lead, stored.state, state, source, actor)
+        _move(lead, stored.state, state, source, actor)
     return stored.state
 
 
 @dataclass
 class StateChanges:
-    """What set_states() did: the leads it moved, as [id, the state each was in], and how many
+    """What move_leads() did: the leads it moved, as [id, the state each was in], and how many
     were in that state already, could not move there (states.MOVES) or were gone (erased)."""
 
     moved: list = field(default_factory=list)
@@ -160,13 +161,13 @@ class StateChanges:
     gone: int = 0
 
 
-def set_states(leads, state, *, source, actor):
-    """set_state() for each of `leads` (a bulk change): each lead in its own transaction, with its
+def move_leads(leads, state, *, source, actor):
+    """move_lead() for each of `leads` (a bulk change): each lead in its own transaction, with its
     own history entry. Returns the StateChanges."""
     changes = StateChanges()
     for lead in leads:
         try:
-            before = set_state(lead, state, source=source, actor=actor)
+            before = move_lead(lead, state, source=source, actor=actor)
         except MoveRefused:
             changes.refused += 1
             continue
@@ -187,14 +188,21 @@ def add_note(note, *, source):
     return note
 
 
-def _change_state(lead, old_state, new_state, source, actor):
-    """Move `lead` from `old_state` to `new_state` as states.MOVES allows, by `actor`, and
-    record it. Raises MoveRefused (a ValidationError about the state) for a move that is not
-    there, or that the actor lacks the permission for."""
+def _move(lead, old_state, new_state, source, actor):
+    """Move `lead` from `old_state` to `new_state` as states.MOVES allows, by `actor`: its
+    state, and who reached out and when as the move says (now, by the actor; cleared; kept),
+    saved and recorded in its history. Raises MoveRefused (a ValidationError about the state)
+    for a move that is not there, or that the actor lacks the permission for."""
     if new_state == old_state:
         return
     user = actor if actor is not None and actor.is_authenticated else None
-    lead.make_move(states.allowed_move(old_state, new_state, user), user)
+    move = states.move_between(old_state, new_state, user)
+    lead.state = move.to
+    if move.reach_out == ReachOut.RECORD:
+        lead.reached_out_at, lead.reached_out_by = timezone.now(), user
+    elif move.reach_out == ReachOut.CLEAR:
+        lead.reached_out_at, lead.reached_out_by = None, None
+    lead.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
     history.record_state_change(lead, old_state, source, actor)
 
 

@@ -1,4 +1,4 @@
-"""Every entry point goes through leads/services.py: a lead created from the public form, the
+"""Every entry point goes through leads/lifecycle.py: a lead created from the public form, the
 API, the attorneys' pages, the admin or a CSV import gets the same history and side work, which
 differ only where the source says so (prospects get emails, attorneys' entries do not)."""
 
@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from leads import services
+from leads import lifecycle
 from leads.imports import import_leads
 from leads.models import Activity, Lead
 from leads.tests.files import make_docx
@@ -105,7 +105,7 @@ EDIT_SOURCES = {"pages": Source.PAGE, "admin": Source.ADMIN, "api": Source.API}
 
 @pytest.mark.parametrize("entry_point", EDITS)
 def test_every_entry_point_changes_a_lead_the_same_way(entry_point, attorney_client, attorney):
-    lead = services.create_lead(Lead(**FIELDS), source=Source.PAGE, actor=attorney)
+    lead = lifecycle.create_lead(Lead(**FIELDS), source=Source.PAGE, actor=attorney)
     response = EDITS[entry_point](lead, attorney_client)
     assert response.status_code in (200, 302)
     lead.refresh_from_db()
@@ -120,13 +120,13 @@ def test_every_entry_point_changes_a_lead_the_same_way(entry_point, attorney_cli
 
 
 def test_a_partial_change_records_only_what_it_changes(attorney):
-    lead = services.create_lead(Lead(**FIELDS), source=Source.PAGE, actor=attorney)
+    lead = lifecycle.create_lead(Lead(**FIELDS), source=Source.PAGE, actor=attorney)
     older_copy = Lead.objects.get(pk=lead.pk)
     lead.last_name = "Costa"
-    services.change_lead(lead, source=Source.PAGE, actor=attorney)
+    lifecycle.change_lead(lead, source=Source.PAGE, actor=attorney)
     # A PATCH of the state only, by a request that loaded the lead before the rename.
     older_copy.state = Lead.State.REACHED_OUT
-    services.change_lead(older_copy, source=Source.API, actor=attorney, fields=["state"])
+    lifecycle.change_lead(older_copy, source=Source.API, actor=attorney, fields=["state"])
 
     lead.refresh_from_db()
     assert (lead.last_name, lead.state) == ("Costa", "REACHED_OUT")
@@ -137,8 +137,8 @@ def test_a_partial_change_records_only_what_it_changes(attorney):
 
 
 def test_two_attorneys_marking_a_lead_at_once_record_one_change(attorney):
-    lead = services.create_lead(Lead(**FIELDS), source=Source.PAGE, actor=attorney)
+    lead = lifecycle.create_lead(Lead(**FIELDS), source=Source.PAGE, actor=attorney)
     first, second = Lead.objects.get(pk=lead.pk), Lead.objects.get(pk=lead.pk)
-    services.set_state(first, Lead.State.REACHED_OUT, source=Source.PAGE, actor=attorney)
-    services.set_state(second, Lead.State.REACHED_OUT, source=Source.ADMIN, actor=attorney)
+    lifecycle.move_lead(first, Lead.State.REACHED_OUT, source=Source.PAGE, actor=attorney)
+    lifecycle.move_lead(second, Lead.State.REACHED_OUT, source=Source.ADMIN, actor=attorney)
     assert lead.activities.filter(kind="STATE_CHANGED").count() == 1
