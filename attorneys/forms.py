@@ -1,7 +1,7 @@
 from django import forms
 
+from leads.email_addresses import email_key
 from leads.forms import CV_ACCEPT, CVInput, PersonFieldsMixin, offer_states_of
-from leads.identity import email_key
 from leads.models import Erasure, Lead, Note
 
 
@@ -36,7 +36,7 @@ class NoteForm(forms.ModelForm):
 
 class EraseForm(forms.Form):
     """The typed confirmation of an erasure: the person's email address (in any spelling of it,
-    see leads/identity.py), and why."""
+    see leads/email_addresses.py), and why."""
 
     reason = forms.ChoiceField(
         label="Why",

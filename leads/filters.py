@@ -20,7 +20,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from .identity import email_key
+from .email_addresses import email_key
 from .models import Lead
 from .search import SEARCH_KEYS
 

@@ -45,7 +45,7 @@ def record_edit(lead, before, source, actor=None):
 
 
 def record_resubmission(resubmission, source):
-    """The prospect sent the form again, for the same email address (leads/identity.py)."""
+    """The prospect sent the form again, for the same email address (leads/email_addresses.py)."""
     message = "The prospect sent the form again, with the same email address."
     lead = Lead(pk=resubmission.lead_id)
     return _record(lead, Activity.Kind.RESUBMITTED, source=source, message=message)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import cv_files, search, states
 from .cv_files import cv_storage, cv_upload_to
-from .identity import email_key
+from .email_addresses import email_key, normalize_email
 from .search import SEARCH_KEYS
 from .states import LeadState
 from .validators import validate_cv, validate_no_control_characters
@@ -120,7 +120,8 @@ class Lead(models.Model):
     search_first_name = models.CharField(max_length=100, editable=False, default="")
     search_last_name = models.CharField(max_length=100, editable=False, default="")
     search_email = models.CharField(max_length=254, editable=False, default="")
-    # One lead per person: the email's key (leads/identity.py), unique (lead_email_key_unique).
+    # One lead per person: the email's key (leads/email_addresses.py), unique
+    # (lead_email_key_unique).
     # Longer than the email: a domain's IDNA form is longer than the domain.
     email_key = models.CharField("email identity", max_length=400, editable=False, default="")
 
@@ -377,13 +378,6 @@ def _derived_fields(update_fields):
     ]
 
 
-def normalize_email(email):
-    """Trim the address and lower-case its domain, which is case-insensitive by definition."""
-    email = (email or "").strip()
-    local, at, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}" if at else email
-
-
 class StateCount(models.Model):
     """How many leads are in one state: a row per state, which every saved or deleted lead
     adjusts inside its own transaction (leads/counts.py), so that no page counts a million
@@ -446,9 +440,10 @@ class Activity(models.Model):
 
 class Resubmission(models.Model):
     """A prospect's submission for an email address a lead already has (the same person, see
-    leads/identity.py), kept beside that lead as it was sent: what is stored is not overwritten,
-    and the attorneys see both. The public form and anonymous API clients answer it exactly as
-    they answer a new lead, so that nobody learns whether a person contacted the firm."""
+    leads/email_addresses.py), kept beside that lead as it was sent: what is stored is not
+    overwritten, and the attorneys see both. The public form and anonymous API clients answer it
+    exactly as they answer a new lead, so that nobody learns whether a person contacted the
+    firm."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="resubmissions")
     first_name = models.CharField(max_length=100)

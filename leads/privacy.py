@@ -14,7 +14,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from . import tasks
-from .identity import email_key
+from .email_addresses import email_key
 from .models import Activity, Lead, Note, Resubmission
 
 # The lead's fields that the export leaves out: copies of other fields kept for search and for
@@ -38,7 +38,7 @@ RESUBMISSION_TASKS = [tasks.send_resubmission_emails]
 
 def find_lead(email_or_id):
     """The lead with this id (digits) or this email address (in any spelling:
-    leads/identity.py), or None."""
+    leads/email_addresses.py), or None."""
     value = (email_or_id or "").strip()
     if value.isascii() and value.isdigit():
         return Lead.objects.filter(pk=int(value)).first()

@@ -29,8 +29,8 @@ from django_tasks_db import DatabaseBackend
 
 from . import history
 from .cv_text import CVTextError, extract_cv_text
-from .emails import NEW_LEAD_EMAILS, RESUBMISSION_EMAILS, send_lead_email
 from .models import Activity, Lead, Resubmission
+from .notifications import NEW_LEAD_EMAILS, RESUBMISSION_EMAILS, send_lead_email
 from .search import cv_search_text
 
 logger = logging.getLogger(__name__)
@@ -38,8 +38,8 @@ logger = logging.getLogger(__name__)
 
 @task()
 def send_new_lead_emails(lead_id, site_url, attempt=1):
-    """Send each email of emails.NEW_LEAD_EMAILS about lead `lead_id` that is not sent yet; if
-    one fails, the task is tried again for the ones not sent."""
+    """Send each email of notifications.NEW_LEAD_EMAILS about lead `lead_id` that is not sent
+    yet; if one fails, the task is tried again for the ones not sent."""
     lead = Lead.objects.filter(pk=lead_id).first()
     if lead is None:
         return "Not sent: the lead was deleted."
@@ -49,7 +49,7 @@ def send_new_lead_emails(lead_id, site_url, attempt=1):
 
 @task()
 def send_resubmission_emails(resubmission_id, site_url, attempt=1):
-    """Send each email of emails.RESUBMISSION_EMAILS about a prospect's second submission
+    """Send each email of notifications.RESUBMISSION_EMAILS about a prospect's second submission
     (models.Resubmission) that is not sent yet, retried like send_new_lead_emails()."""
     resubmission = Resubmission.objects.select_related("lead").filter(pk=resubmission_id).first()
     if resubmission is None:

@@ -72,7 +72,7 @@ def test_mail_failure_keeps_the_lead(client, monkeypatch, run_worker, settings):
     def broken_send(*args, **kwargs):
         raise smtplib.SMTPServerDisconnected("mail server down")
 
-    monkeypatch.setattr("leads.emails.send_mail", broken_send)
+    monkeypatch.setattr("leads.notifications.send_mail", broken_send)
     response = post(client)
     assert response.status_code == 302
     run_worker()

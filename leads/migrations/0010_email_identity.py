@@ -4,11 +4,11 @@ from django.conf import settings
 from django.db import migrations, models
 
 import leads.validators
-from leads.identity import email_key
+from leads.email_addresses import email_key
 
 
 def fill_email_keys(apps, schema_editor):
-    """Give each lead its email's key (leads/identity.py). Leads that turn out to share one (say
+    """Give each lead its email's key (leads/email_addresses.py). Leads that turn out to share one (say
     kate@example.com and "kate"@example.com, which the old case-insensitive rule let in) are
     kept and reported: the oldest has the key, the others a key marked as a duplicate of it,
     until an attorney merges or deletes them."""

@@ -35,7 +35,7 @@ def test_a_failed_email_is_recorded(client, run_worker, monkeypatch):
     def broken_send_mail(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr("leads.emails.send_mail", broken_send_mail)
+    monkeypatch.setattr("leads.notifications.send_mail", broken_send_mail)
     response = client.post(reverse("intake:form"), lead_form_data())
     run_worker()
     assert response.status_code == 302

@@ -17,7 +17,7 @@ from django.urls import reverse
 from leads.models import Activity, Lead, Resubmission
 
 from .factories import LeadFactory, lead_api_data, lead_form_data
-from .test_identity import CASES
+from .test_email_addresses import CASES
 
 pytestmark = pytest.mark.django_db
 

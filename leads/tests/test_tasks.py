@@ -178,7 +178,7 @@ def test_a_failing_email_is_retried_until_it_is_sent(queue, client, monkeypatch,
             raise smtplib.SMTPServerDisconnected("mail server restarting")
         return real_send_mail(*args, **kwargs)
 
-    monkeypatch.setattr("leads.emails.send_mail", flaky_send_mail)
+    monkeypatch.setattr("leads.notifications.send_mail", flaky_send_mail)
     client.post(INTAKE, form_data())
     queue()
     lead = Lead.objects.get()
@@ -198,7 +198,7 @@ def test_an_email_that_keeps_failing_is_recorded_after_the_last_attempt(
         attempts.append(args[3])
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr("leads.emails.send_mail", broken_send_mail)
+    monkeypatch.setattr("leads.notifications.send_mail", broken_send_mail)
     client.post(INTAKE, form_data())
     queue()
     lead = Lead.objects.get()
@@ -337,7 +337,7 @@ def mail_outage(monkeypatch):
             raise ConnectionRefusedError("mail server down")
         return real_send_mail(*args, **kwargs)
 
-    monkeypatch.setattr("leads.emails.send_mail", send_mail)
+    monkeypatch.setattr("leads.notifications.send_mail", send_mail)
     return outage
 
 
@@ -412,7 +412,7 @@ def test_a_failed_task_is_run_again_once_however_often_attorneys_ask(
     client, attorney_client, run_worker, monkeypatch, settings
 ):
     settings.TASK_MAX_ATTEMPTS = 1
-    monkeypatch.setattr("leads.emails.send_mail", broken_send_mail)
+    monkeypatch.setattr("leads.notifications.send_mail", broken_send_mail)
     client.post(INTAKE, form_data())
     run_worker()
     failed = [result.pk for result in DBTaskResult.objects.filter(status="FAILED")]
@@ -433,7 +433,7 @@ def test_a_lead_erased_while_its_emails_fail_leaves_no_error_naming_it(
         lifecycle.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
         raise smtplib.SMTPRecipientsRefused({"amara0@example.com": (550, b"No such user")})
 
-    monkeypatch.setattr("leads.emails.send_mail", refused_while_erased)
+    monkeypatch.setattr("leads.notifications.send_mail", refused_while_erased)
     run_worker()
 
     [result] = DBTaskResult.objects.filter(task_path="leads.tasks.send_new_lead_emails")

@@ -1,4 +1,6 @@
-"""One person, one lead: the key under which a lead's email address is unique (Lead.email_key).
+"""A lead's email address: the spelling it is stored in (normalize_email(): trimmed, the domain
+lower-cased) and the key under which it is unique, one person one lead (email_key(), kept in
+Lead.email_key).
 
 Two spellings of one mailbox get one key, so that a prospect who writes "Kate@Example.com" one
 day and "kate@example.com" the next is one lead, however the address was typed: the key is
@@ -49,3 +51,10 @@ def _idna(domain):
         return domain.encode("idna").decode("ascii")
     except UnicodeError:  # not a valid domain name: the email's validation refuses it anyway
         return domain
+
+
+def normalize_email(email):
+    """Trim the address and lower-case its domain, which is case-insensitive by definition."""
+    email = (email or "").strip()
+    local, at, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}" if at else email

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from rest_framework.authtoken.models import Token
 
-from leads.identity import email_key
+from leads.email_addresses import email_key
 from leads.models import Lead
 
 from .factories import LeadFactory, lead_api_data, lead_form_data
