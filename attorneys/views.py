@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from leads import lifecycle, privacy, states
 from leads.counts import kept_counts_by_state
+from leads.csv.exports import csv_response
 from leads.dashboard import stale_count
-from leads.exports import csv_response
 from leads.filters import LeadFilter
 from leads.models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
 from leads.pagination import LeadPaginator

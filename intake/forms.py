@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.datastructures import MultiValueDict
 
-from leads import held_cvs
+from leads.cvs import held
 from leads.forms import CV_ACCEPT, CVInput, PersonFieldsMixin
 from leads.models import Lead
 
@@ -10,7 +10,7 @@ class IntakeForm(PersonFieldsMixin, forms.ModelForm):
     """The public form a prospect fills in. Every rule comes from the Lead model.
 
     A CV file that came with a submission the page sends back (an error elsewhere, the rate
-    limit) is held for the next try (leads/held_cvs.py): the page shows it as attached."""
+    limit) is held for the next try (leads/cvs/held.py): the page shows it as attached."""
 
     # Humans never see this field (it is hidden by CSS and from screen readers); naive bots fill
     # in every input they find.
@@ -37,10 +37,10 @@ class IntakeForm(PersonFieldsMixin, forms.ModelForm):
     def __init__(self, data=None, files=None, **kwargs):
         self.held_cv = None
         if data is not None and not (files and files.get("cv")) and not data.get("held_cv_remove"):
-            self.held_cv = held_cvs.find(data.get("held_cv"))
+            self.held_cv = held.find(data.get("held_cv"))
             if self.held_cv is not None:
                 files = files.copy() if files is not None else MultiValueDict()
-                files["cv"] = held_cvs.as_upload(self.held_cv)
+                files["cv"] = held.as_upload(self.held_cv)
         super().__init__(data, files, **kwargs)
         # A known email goes to its lead (lifecycle.submit_lead()): see Lead.refuse_known_email.
         self.instance.refuse_known_email = False
@@ -83,9 +83,9 @@ class IntakeForm(PersonFieldsMixin, forms.ModelForm):
         if self.has_error("cv"):
             self.held_cv = None
         elif self.held_cv is None and self.files.get("cv"):
-            self.held_cv = held_cvs.hold(self.files["cv"])
+            self.held_cv = held.hold(self.files["cv"])
 
     def release_cv(self):
         """The submission is stored: the held copy of its CV goes."""
         if self.held_cv is not None:
-            held_cvs.release(self.held_cv)
+            held.release(self.held_cv)

@@ -17,9 +17,9 @@ from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
 from . import lifecycle
-from .exports import csv_response
+from .csv.exports import csv_response
+from .csv.imports import IMPORTED_FIELDS, REQUIRED_COLUMNS, ImportRefused, import_leads
 from .forms import CVInput, offer_states_of
-from .imports import IMPORTED_FIELDS, REQUIRED_COLUMNS, ImportRefused, import_leads
 from .models import Activity, Erasure, Lead, Note, Resubmission
 from .templatetags.lead_times import when
 

@@ -4,8 +4,8 @@ forms, the admin) and the form of a CSV import's row."""
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
+from .cvs.validators import CV_SIGNATURES
 from .models import Lead
-from .validators import CV_SIGNATURES
 
 CV_ACCEPT = ",".join(CV_SIGNATURES)
 
@@ -34,7 +34,7 @@ def offer_states_of(form, user):
 
 
 class LeadImportForm(forms.ModelForm):
-    """One row of a CSV import (leads/imports.py), checked like a lead from any other form."""
+    """One row of a CSV import (leads/csv/imports.py), checked like a lead from any other form."""
 
     class Meta:
         model = Lead

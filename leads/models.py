@@ -8,12 +8,18 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import cv_files, search, states
-from .cv_files import cv_storage, cv_upload_to
+from . import search, states
+from .cvs.storage import (
+    cv_storage,
+    cv_upload_to,
+    delete_replaced_cv_on_commit,
+    stored_cv_name,
+)
+from .cvs.validators import validate_cv
 from .email_addresses import email_key, normalize_email
 from .search import SEARCH_KEYS
 from .states import LeadState
-from .validators import validate_cv, validate_no_control_characters
+from .validators import validate_no_control_characters
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
 RESUME_OR_CV_MESSAGE = "Add your resume as text or upload a CV file (or both)."
@@ -113,7 +119,7 @@ class Lead(models.Model):
     reached_out_by = user_field()
     # The name of the prospect's own file, for the attorneys (the stored file has a random name).
     cv_filename = models.CharField("CV file name", max_length=200, blank=True, editable=False)
-    # The words of an uploaded PDF, DOCX or TXT CV (leads/cv_text.py), as search.cv_search_text()
+    # The words of an uploaded PDF, DOCX or TXT CV (leads/cvs/text.py), as search.cv_search_text()
     # keeps them, for search.
     cv_text = models.TextField("words of the CV", blank=True, editable=False)
     # For search(): see search.SEARCH_KEYS.
@@ -209,7 +215,7 @@ class Lead(models.Model):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
-        replaced_cv = cv_files.stored_cv_name(self, update_fields)
+        replaced_cv = stored_cv_name(self, update_fields)
         new_upload = self.has_new_cv()
         self._fill_derived_fields()
         if update_fields is not None:
@@ -226,7 +232,7 @@ class Lead(models.Model):
             raise
         if update_fields is None or "state" in update_fields:
             self._stored_state = self.state
-        cv_files.delete_replaced_cv_on_commit(self.cv, replaced_cv)
+        delete_replaced_cv_on_commit(self.cv, replaced_cv)
 
     def get_absolute_url(self):
         return reverse("attorneys:lead_detail", args=[self.pk])

@@ -4,7 +4,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from . import counts, dashboard
-from .cv_files import delete_cv_file_on_commit
+from .cvs.storage import delete_cv_file_on_commit
 from .models import Lead, Resubmission
 
 

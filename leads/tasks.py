@@ -28,7 +28,7 @@ from django_tasks import task
 from django_tasks_db import DatabaseBackend
 
 from . import history
-from .cv_text import CVTextError, extract_cv_text
+from .cvs.text import CVTextError, extract_cv_text
 from .models import Activity, Lead, Resubmission
 from .notifications import NEW_LEAD_EMAILS, RESUBMISSION_EMAILS, send_lead_email
 from .search import cv_search_text
@@ -127,7 +127,7 @@ def read_cv(lead_id, cv_name, attempt=1):
 
 @task()
 def delete_held_cv(name):
-    """Delete a CV held for a prospect's next try (leads/held_cvs.py) once it has expired."""
+    """Delete a CV held for a prospect's next try (leads/cvs/held.py) once it has expired."""
     Lead._meta.get_field("cv").storage.delete(name)
     return "Deleted."
 

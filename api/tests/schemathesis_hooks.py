@@ -14,7 +14,7 @@ def filter_failure(context, failure, case, response):
     "Schema-valid request rejected" (ST202) when it is refused because of its CV file, or for
     having neither a CV nor RESUME text.
 
-    A CV must be a real PDF, DOC, DOCX, RTF or TXT file (leads.validators.validate_cv reads its
+    A CV must be a real PDF, DOC, DOCX, RTF or TXT file (leads.cvs.validators.validate_cv reads its
     first bytes) and a lead needs a CV or a resume: JSON Schema can express neither, so the
     fuzzer's random files are rightly refused. Any other field named in the 400 stays a failure;
     the CV rules have their own tests in test_api_create.py."""

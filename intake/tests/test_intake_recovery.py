@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from leads import held_cvs
+from leads.cvs import held as held_cvs
 from leads.models import Lead
 from leads.tasks import delete_held_cv
 from leads.tests.factories import lead_api_data, lead_form_data

@@ -2,8 +2,8 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import leads.cv_files
-import leads.validators
+import leads.cvs.storage
+import leads.cvs.validators
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('last_name', models.CharField(max_length=100)),
                 ('email', models.EmailField(max_length=254)),
                 ('resume', models.TextField(blank=True, max_length=20000, verbose_name='resume')),
-                ('cv', models.FileField(blank=True, max_length=200, storage=leads.cv_files.cv_storage, upload_to=leads.cv_files.cv_upload_to, validators=[leads.validators.validate_cv], verbose_name='CV file')),
+                ('cv', models.FileField(blank=True, max_length=200, storage=leads.cvs.storage.cv_storage, upload_to=leads.cvs.storage.cv_upload_to, validators=[leads.cvs.validators.validate_cv], verbose_name='CV file')),
                 ('state', models.CharField(choices=[('PENDING', 'Pending'), ('REACHED_OUT', 'Reached out')], db_index=True, default='PENDING', max_length=20)),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
                 ('updated_at', models.DateTimeField(auto_now=True)),

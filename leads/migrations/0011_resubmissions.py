@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import leads.cv_files
+import leads.cvs.storage
 from django.db import migrations, models
 
 
@@ -47,8 +47,8 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=200,
-                        storage=leads.cv_files.cv_storage,
-                        upload_to=leads.cv_files.cv_upload_to,
+                        storage=leads.cvs.storage.cv_storage,
+                        upload_to=leads.cvs.storage.cv_upload_to,
                         verbose_name="CV file",
                     ),
                 ),

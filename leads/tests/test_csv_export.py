@@ -7,7 +7,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from leads import lifecycle
-from leads.exports import EXPORT_COLUMNS, csv_response, neutralise
+from leads.csv.exports import EXPORT_COLUMNS, csv_response, neutralise
 from leads.models import Activity, Lead
 from leads.tests.files import pdf_upload
 

@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from leads import admin as lead_admin
-from leads import imports
-from leads.exports import csv_response
-from leads.imports import ImportRefused, import_leads
+from leads.csv import imports
+from leads.csv.exports import csv_response
+from leads.csv.imports import ImportRefused, import_leads
 from leads.models import Activity, Lead
 
 from .factories import LeadFactory, UserFactory

@@ -421,7 +421,7 @@ def test_the_command_leaves_no_copy_of_a_person_erased_meanwhile(tmp_path, bucke
     local = FileSystemStorage(location=tmp_path / "old-cvs")
     local.save("cvs/2025/01/aaa.pdf", ContentFile(b"%PDF-1.4 a"))
     lead = Lead.objects.create(**PROSPECT, cv="cvs/2025/01/aaa.pdf")
-    storage = storages["cvs"]  # what the CV field's storage stands for (leads/cv_files.py)
+    storage = storages["cvs"]  # what the CV field's storage stands for (leads/cvs/storage.py)
     save = storage.save
 
     def erased_during_the_copy(name, content, **kwargs):

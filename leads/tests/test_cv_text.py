@@ -5,8 +5,8 @@ import pypdf
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from leads import cv_text
-from leads.cv_text import CVTextError, extract_cv_text, read_cv_text
+from leads.cvs import text as cv_text
+from leads.cvs.text import CVTextError, extract_cv_text, read_cv_text
 from leads.tests.files import make_docx, make_pdf
 
 

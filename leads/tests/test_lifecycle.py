@@ -11,7 +11,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from leads import lifecycle
-from leads.imports import import_leads
+from leads.csv.imports import import_leads
 from leads.models import Activity, Lead
 from leads.tests.files import make_docx
 

@@ -24,7 +24,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bench.run import make_hostile_pdf  # the crafted PDF of the issue, as the bench sends it
-from leads import cv_text, lifecycle
+from leads import lifecycle
+from leads.cvs import text as cv_text
 from leads.models import Activity, Erasure, Lead
 from leads.tests.files import make_pdf
 

@@ -16,9 +16,9 @@ from api.serializers import LeadCreateWithCVSerializer, LeadSerializer
 from attorneys.forms import LeadForm
 from intake.forms import IntakeForm
 from leads import history
-from leads.exports import EXPORT_COLUMNS
+from leads.csv.exports import EXPORT_COLUMNS
+from leads.csv.imports import import_leads
 from leads.forms import LeadImportForm
-from leads.imports import import_leads
 from leads.models import Lead, Resubmission
 from leads.tests.factories import LeadFactory
 

@@ -3,14 +3,14 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from leads.imports import REQUIRED_COLUMNS, ImportRefused, import_leads
+from leads.csv.imports import REQUIRED_COLUMNS, ImportRefused, import_leads
 
 
 class Command(BaseCommand):
     help = (
         f"Import leads from a CSV file with the columns {', '.join(REQUIRED_COLUMNS)} (an "
         "export of leads works too). Duplicates and invalid rows are skipped and reported "
-        "with their line numbers; see leads/imports.py for the rules."
+        "with their line numbers; see leads/csv/imports.py for the rules."
     )
 
     def add_arguments(self, parser):

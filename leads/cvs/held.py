@@ -16,8 +16,8 @@ from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from . import tasks
-from .models import Lead
+from .. import tasks
+from ..models import Lead
 
 HOLD_SECONDS = 60 * 60
 SALT = "leads.held-cv"

@@ -24,7 +24,7 @@ from django.db import models
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from .models import Lead
+from ..models import Lead
 
 
 def _person_columns():

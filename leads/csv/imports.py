@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.template.defaultfilters import filesizeformat
 
-from . import lifecycle
+from .. import lifecycle
+from ..forms import LeadImportForm
+from ..models import Activity, DuplicateEmail, Lead
 from .exports import EXPORT_COLUMNS, unneutralise
-from .forms import LeadImportForm
-from .models import Activity, DuplicateEmail, Lead
 
 # The person's fields a row carries, each in the column of its name.
 IMPORTED_FIELDS = LeadImportForm.Meta.fields
