@@ -24,7 +24,8 @@ from leads import counts, lifecycle
 from leads.filters import LeadFilter
 from leads.models import Activity, Lead, Note
 from leads.pagination import LeadPaginator
-from leads.throttling import count_accepted, describe_wait, flood_wait, intake_wait
+from leads.throttling import count_accepted, flood_wait, intake_wait
+from lib.durations import duration_text
 
 from .parsers import JSONParser, MultiPartParser, RequestTooLarge
 from .serializers import (
@@ -176,7 +177,9 @@ class Throttled(exceptions.Throttled):
     """429 with Retry-After, and the wait in words in the message."""
 
     def __init__(self, wait):
-        detail = f"Too many submissions. Please wait {describe_wait(wait)} and try again."
+        detail = (
+            f"Too many submissions. Please wait {duration_text(wait, round_up=True)} and try again."
+        )
         super().__init__(wait=wait, detail=detail)
 
 

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from leads import dashboard
 from leads.counts import kept_counts_by_state
 from leads.models import Lead
+from lib.durations import duration_text
 
 # Geometry of the weekly chart, in SVG user units (the chart scales to its box).
 CHART_SLOT = 60  # horizontal room per week
@@ -48,7 +49,9 @@ def dashboard_stats(now=None):
         "stale_days": settings.STALE_LEAD_DAYS,
         "attention_url": f"{lead_list}?{urlencode({'attention': 1})}",
         "median_time_to_reach_out": median["duration"],
-        "median_time_to_reach_out_text": dashboard.humanize_duration(median["duration"]),
+        "median_time_to_reach_out_text": (
+            duration_text(median["duration"]) if median["duration"] is not None else ""
+        ),
         "reached_out_measured": median["count"],
         "weeks": weeks,
         "weeks_total": sum(week["count"] for week in weeks),

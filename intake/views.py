@@ -7,7 +7,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from leads import lifecycle
 from leads.models import Activity
-from leads.throttling import count_accepted, describe_wait, flood_wait, intake_wait
+from leads.throttling import count_accepted, flood_wait, intake_wait
+from lib.durations import duration_text
 
 from .forms import IntakeForm
 
@@ -24,7 +25,7 @@ def intake(request):
         return _intake_page(request, IntakeForm())
     wait = flood_wait(request)  # every POST counts, before the body is read
     if wait:
-        context = {"wait": describe_wait(wait)}
+        context = {"wait": duration_text(wait, round_up=True)}
         return render(request, "intake/rate_limited.html", context, status=429)
     form = IntakeForm(request.POST, request.FILES)
     if form.is_bot():
@@ -44,7 +45,7 @@ def intake(request):
             return _thanks_for(lead.email)
     form.hold_cv()
     if form.is_valid():  # but over the limit: the page keeps what was typed
-        return _intake_page(request, form, wait=describe_wait(wait), status=429)
+        return _intake_page(request, form, wait=duration_text(wait, round_up=True), status=429)
     return _intake_page(request, form)
 
 

@@ -159,20 +159,6 @@ def _on_commit(callback):
     transaction.on_commit(callback, robust=True)
 
 
-def humanize_duration(duration):
-    """ "2 days 4 hours", "3 hours 5 minutes", "35 minutes": the two largest units, rounded
-    down; "" for None."""
-    if duration is None:
-        return ""
-    # Negative only if an imported lead was reached out before it was submitted.
-    minutes = max(int(duration.total_seconds() // 60), 0)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [(days, "day"), (hours, "hour")] if days else [(hours, "hour"), (minutes, "minute")]
-    text = " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
-    return text or "less than a minute"
-
-
 def week_starts(now):
     """The Mondays (dates, in settings.TIME_ZONE) of the CHART_WEEKS weeks up to and including
     the week of `now`, oldest first."""

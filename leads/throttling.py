@@ -2,8 +2,6 @@
 submissions per client (INTAKE_RATE_LIMIT), and every POST, accepted or not (INTAKE_FLOOD_LIMIT).
 """
 
-import math
-
 from django.conf import settings
 from django_ratelimit.core import get_usage
 
@@ -44,14 +42,3 @@ def flood_wait(request):
     if usage is None or not usage["should_limit"]:
         return 0
     return max(usage["time_left"], 1)
-
-
-def describe_wait(seconds):
-    """A wait in words, rounded up: "40 seconds", "1 minute", "3 minutes", "2 hours"."""
-    if seconds < 60:
-        count, unit = seconds, "second"
-    elif seconds <= 3600:
-        count, unit = math.ceil(seconds / 60), "minute"
-    else:
-        count, unit = math.ceil(seconds / 3600), "hour"
-    return f"{count} {unit}{'' if count == 1 else 's'}"

@@ -6,7 +6,8 @@ import datetime
 from django import template
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
-from django.utils.timesince import timesince
+
+from lib.durations import duration_text
 
 register = template.Library()
 
@@ -27,7 +28,7 @@ def when(value):
         shown = (
             "just now"
             if age < datetime.timedelta(minutes=1)
-            else f"{timesince(value, depth=1)} ago"
+            else f"{duration_text(age, depth=1)} ago"
         )
         return format_html(
             '<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact, shown
