@@ -17,6 +17,7 @@ from leads import lifecycle
 from leads.models import Activity, DuplicateEmail, Lead, Note
 from leads.states import MoveRefused
 from leads.validators import validate_no_control_characters
+from lib.users import display_name
 
 # API field name -> Lead field: the original design's upper-case names, one for each of the
 # person's fields (Lead.PERSON_FIELDS). A file (CV) is an upload, declared by the serializers
@@ -235,9 +236,7 @@ class NoteSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_AUTHOR(self, note):  # noqa: N802 (DRF derives the name from the field's)
-        if note.author is None:
-            return None
-        return note.author.get_full_name() or note.author.get_username()
+        return display_name(note.author)
 
 
 class LeadDetailSerializer(LeadSerializer):

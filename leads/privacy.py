@@ -13,6 +13,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from lib.users import display_name
+
 from . import tasks
 from .email_addresses import email_key
 from .models import Activity, Lead, Note, Resubmission
@@ -133,7 +135,7 @@ def person_data(lead):
         ),
         "notes": [
             {
-                "author": _person(note.author),
+                "author": display_name(note.author),
                 "created_at": _date(note.created_at),
                 "body": note.body,
             }
@@ -144,7 +146,7 @@ def person_data(lead):
                 "created_at": _date(activity.created_at),
                 "kind": activity.get_kind_display(),
                 "source": activity.get_source_display(),
-                "by": _person(activity.actor),
+                "by": display_name(activity.actor),
                 "changes": activity.changes,
                 "message": activity.message,
             }
@@ -166,13 +168,9 @@ def person_data(lead):
 
 def _field_value(lead, field):
     if field.is_relation:
-        return _person(getattr(lead, field.name))
+        return display_name(getattr(lead, field.name))
     value = getattr(lead, field.attname)
     return _date(value) if hasattr(value, "isoformat") else value
-
-
-def _person(user):
-    return (user.get_full_name() or user.get_username()) if user is not None else None
 
 
 def _date(value):

@@ -24,6 +24,8 @@ from django.db import models
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from lib.users import email_or_username
+
 from ..models import Lead
 
 
@@ -106,8 +108,7 @@ def _value(lead, column):
     if column in ("created_at", "reached_out_at"):
         return _iso(getattr(lead, column))
     if column == "reached_out_by":
-        user = lead.reached_out_by
-        return (user.email or user.get_username()) if user else ""
+        return email_or_username(lead.reached_out_by)
     if column.startswith("has_"):
         return "yes" if getattr(lead, column.removeprefix("has_")) else "no"
     return getattr(lead, column)
