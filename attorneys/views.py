@@ -20,9 +20,7 @@ from django.utils.text import capfirst, slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from leads import lifecycle, privacy, states
-from leads.counts import kept_counts_by_state
 from leads.csv.exports import csv_response
-from leads.dashboard import stale_count
 from leads.filters import LeadFilter
 from leads.models import Activity, DuplicateEmail, Lead, Note, Resubmission, stale_cutoff
 from leads.pagination import LeadPaginator
@@ -61,17 +59,10 @@ def lead_list(request):
     filters = LeadFilter(request.GET, queryset=Lead.objects.all())
     leads = filters.qs  # a parameter that does not validate is left out
     chosen = filters.form.cleaned_data
-    in_any_state = filters.leads_in_any_state()
-    if filters.is_narrowed():
-        counts, stale = in_any_state.counts_by_state_and_stale()
-    else:  # from the kept counts, without counting a million leads (leads/counts.py)
-        counts = kept_counts_by_state()
-        stale = stale_count(counts)
+    counts, stale = filters.tab_counts()
     shown = Lead.objects.defer("resume", "cv_text")
     paginator = LeadPaginator(leads, _page_size(request), shown=shown)
-    total = filters.total(counts)
-    if total is None and chosen.get("attention") and not chosen.get("state"):
-        total = stale  # the "Needs attention" tab
+    total = filters.total(counts, stale)
     if total is not None:
         paginator.count = total
     page = paginator.get_page(request.GET.get("page"))

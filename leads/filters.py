@@ -20,6 +20,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from .counts import kept_counts_by_state
+from .dashboard import stale_count
 from .email_addresses import email_key
 from .models import Lead
 from .search import SEARCH_KEYS
@@ -173,16 +175,33 @@ class LeadFilter(django_filters.FilterSet):
         leads = self.qs  # builds the page's query once, and this one on the way (if bound)
         return getattr(self, "_in_any_state", leads)
 
-    def total(self, counts):
-        """How many leads this query lists, from `counts` (counts_by_state() of
-        leads_in_any_state(): the kept counts when the query is not narrowed), or None when
-        it picks by attention too and only a COUNT can tell. Spares the database a second
-        COUNT(*) over what the counts already hold."""
+    def tab_counts(self):
+        """(leads per state, how many need attention) among leads_in_any_state(), what the list
+        page's tabs show: counted for a narrowed query, else from the kept counts
+        (leads/counts.py), without counting a million leads."""
+        if self.is_narrowed():
+            return self.leads_in_any_state().counts_by_state_and_stale()
+        counts = kept_counts_by_state()
+        return counts, stale_count(counts)
+
+    def total(self, counts=None, stale=None):
+        """How many leads this query lists, from the tabs' numbers (`counts` and `stale`, as
+        tab_counts() gives them; without them, the kept counts of a query that is not
+        narrowed), or None when only a COUNT can tell (a narrowed query without its numbers,
+        or attention together with a state). Spares the database a COUNT(*) over what the
+        counts already hold: the list page and GET /get both take their total from here."""
+        self.form.is_valid()
         chosen = self.form.cleaned_data
-        if chosen.get("attention") is not None:
-            return None
-        state = chosen.get("state")
-        return counts[state] if state else sum(counts.values())
+        if counts is None:
+            if self.is_narrowed():
+                return None
+            counts = kept_counts_by_state()
+        attention, state = chosen.get("attention"), chosen.get("state")
+        if attention is None:
+            return counts[state] if state else sum(counts.values())
+        if attention and not state:  # the "Needs attention" tab
+            return stale if stale is not None else stale_count(counts)
+        return None
 
     def is_narrowed(self):
         """Whether the query picks leads by more than their state (a search, an email, dates)."""
