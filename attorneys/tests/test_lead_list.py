@@ -17,7 +17,7 @@ from leads.models import Activity, Erasure, Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory
 from leads.tests.files import pdf_upload
 
-from .test_lead_export import export, listed_emails
+from .helpers import export, listed_emails
 
 pytestmark = pytest.mark.django_db
 

@@ -6,15 +6,16 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from leads.cvs import held as held_cvs
 from leads.models import Lead
 from leads.tasks import delete_held_cv
 from leads.tests.factories import lead_api_data, lead_form_data
 
-from .test_intake import URL
-
 pytestmark = pytest.mark.django_db
+
+URL = reverse("intake:form")
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 

@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.urls import reverse
 
 from leads.models import Lead
 
@@ -101,3 +102,37 @@ def lead_api_data(lead=None, /, *, without=(), **overrides):
     model's name in capitals, "first_name" -> "FIRST_NAME" (docs/api.md)."""
     data = lead_form_data(lead, without=without, **overrides)
     return {name.upper(): value for name, value in data.items()}
+
+
+def change_form_data(client, lead, **fields):
+    """What a browser posts from the lead's change page: the lead's fields and the management
+    forms of the read-only inlines (history and notes)."""
+    response = client.get(reverse("admin:leads_lead_change", args=[lead.pk]))
+    data = {}
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update(
+            {management.add_prefix(key): value for key, value in management.initial.items()}
+        )
+    return {**data, **lead_form_data(lead, **fields)}
+
+
+# Each stored address, and spellings of it that were accepted as new leads beside it.
+VARIANTS = {
+    "kate@example.com": [
+        '"kate"@example.com',  # quotes the local part does not need
+        '"ka\\te"@example.com',  # an escaped letter in quotes
+        "KATE@EXAMPLE.COM",
+        "\u212aate@example.com",  # KELVIN SIGN, which NFKC makes a K
+    ],
+    "kate.d@exämple.com": [
+        "kate.d@xn--exmple-cua.com",  # the domain's IDNA form
+        "kate.d@exa\u0308mple.com",  # NFD: a + COMBINING DIAERESIS
+        "Kate.D@EXÄMPLE.com",
+    ],
+    "sam@example.com": ["ſam@example.com"],  # LATIN SMALL LETTER LONG S
+    "iris@example.com": ["İris@example.com", "ıris@example.com"],  # Turkish dotted I, dotless i
+}
+
+
+CASES = [(stored, variant) for stored, variants in VARIANTS.items() for variant in variants]

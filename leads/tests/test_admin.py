@@ -10,7 +10,7 @@ from leads import lifecycle
 from leads.models import Activity, Lead, Note, Resubmission
 from leads.tests.files import pdf_upload
 
-from .factories import LeadFactory, UserFactory, lead_form_data
+from .factories import LeadFactory, UserFactory, change_form_data, lead_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -56,19 +56,6 @@ def test_mark_pending_action(attorney_client, attorney):
     attorney_client.post(CHANGELIST, {"action": "mark_pending", "_selected_action": [lead.pk]})
     lead.refresh_from_db()
     assert (lead.state, lead.reached_out_at, lead.reached_out_by) == ("PENDING", None, None)
-
-
-def change_form_data(client, lead, **fields):
-    """What a browser posts from the lead's change page: the lead's fields and the management
-    forms of the read-only inlines (history and notes)."""
-    response = client.get(reverse("admin:leads_lead_change", args=[lead.pk]))
-    data = {}
-    for inline in response.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update(
-            {management.add_prefix(key): value for key, value in management.initial.items()}
-        )
-    return {**data, **lead_form_data(lead, **fields)}
 
 
 def test_change_form_state_goes_through_the_model(attorney_client, attorney, lead):

@@ -10,25 +10,7 @@ from rest_framework.authtoken.models import Token
 from leads.email_addresses import email_key
 from leads.models import Lead
 
-from .factories import LeadFactory, lead_api_data, lead_form_data
-
-# Each stored address, and spellings of it that were accepted as new leads beside it.
-VARIANTS = {
-    "kate@example.com": [
-        '"kate"@example.com',  # quotes the local part does not need
-        '"ka\\te"@example.com',  # an escaped letter in quotes
-        "KATE@EXAMPLE.COM",
-        "\u212aate@example.com",  # KELVIN SIGN, which NFKC makes a K
-    ],
-    "kate.d@exämple.com": [
-        "kate.d@xn--exmple-cua.com",  # the domain's IDNA form
-        "kate.d@exa\u0308mple.com",  # NFD: a + COMBINING DIAERESIS
-        "Kate.D@EXÄMPLE.com",
-    ],
-    "sam@example.com": ["ſam@example.com"],  # LATIN SMALL LETTER LONG S
-    "iris@example.com": ["İris@example.com", "ıris@example.com"],  # Turkish dotted I, dotless i
-}
-CASES = [(stored, variant) for stored, variants in VARIANTS.items() for variant in variants]
+from .factories import CASES, LeadFactory, lead_api_data, lead_form_data
 
 
 @pytest.mark.parametrize(("stored", "variant"), CASES)

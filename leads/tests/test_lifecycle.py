@@ -15,8 +15,7 @@ from leads.csv.imports import import_leads
 from leads.models import Activity, Lead
 from leads.tests.files import make_docx
 
-from .factories import lead_api_data, lead_form_data
-from .test_admin import change_form_data
+from .factories import change_form_data, lead_api_data, lead_form_data
 
 pytestmark = pytest.mark.django_db
 

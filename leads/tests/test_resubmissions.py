@@ -16,8 +16,7 @@ from django.urls import reverse
 
 from leads.models import Activity, Lead, Resubmission
 
-from .factories import LeadFactory, lead_api_data, lead_form_data
-from .test_email_addresses import CASES
+from .factories import CASES, LeadFactory, lead_api_data, lead_form_data
 
 pytestmark = pytest.mark.django_db
 

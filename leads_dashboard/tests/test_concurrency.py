@@ -4,7 +4,6 @@ On SQLite the test database is a file (see settings), so these run with the prod
 settings (WAL, IMMEDIATE transactions, busy timeout); CI also runs them on PostgreSQL."""
 
 import http.cookiejar
-import json
 import re
 import urllib.error
 import urllib.parse
@@ -18,21 +17,11 @@ from leads import counts
 from leads.models import Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory, lead_api_data, lead_form_data
 
+from .live import NoRedirect, request
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CLIENTS = 8
-
-
-def request(url, method="GET", data=None, headers=None, opener=None):
-    """Send one request; return (status, body). HTTP errors are answers, not exceptions."""
-    body = json.dumps(data).encode() if data is not None else None
-    headers = {"Content-Type": "application/json", **(headers or {})}
-    req = urllib.request.Request(url, data=body, headers=headers, method=method)
-    try:
-        with (opener or urllib.request.build_opener()).open(req, timeout=60) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def parallel(function, arguments):
@@ -102,11 +91,6 @@ def submit_intake_form(url, email):
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def test_parallel_form_submissions_with_same_email(live_server, settings):

@@ -23,7 +23,7 @@ from django.urls import reverse
 from leads.models import Lead
 from leads.tests.factories import PASSWORD, lead_api_data
 
-from .test_concurrency import NoRedirect, request
+from .live import NoRedirect, request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

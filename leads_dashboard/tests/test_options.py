@@ -6,12 +6,11 @@ from urllib.parse import urlparse
 import pytest
 from django.urls import reverse
 
-from .test_url_guard import (  # noqa: F401 (site is a fixture)
+from .routes import (
     REDIRECTS,
     ROUTES,
     assert_no_lead_data,
     content_of,
-    site,
     stored,
     url_of,
 )
