@@ -80,6 +80,8 @@ MIDDLEWARE = [
     # The Content-Security-Policy header (CONTENT_SECURITY_POLICY) on every response but static
     # files (WhiteNoise answers those above).
     "csp.middleware.CSPMiddleware",
+    # Cache-Control: no-store on every answer that sets none (they hold personal data).
+    "lib.middleware.NeverCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "lib.middleware.RejectNullCharactersMiddleware",

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.deprecation import MiddlewareMixin
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,19 @@ def checks_its_own_input(view):
 
 def _checks_its_own_input(view_func):
     return getattr(view_func, "checks_its_own_input", False)
+
+
+class NeverCacheMiddleware(MiddlewareMixin):
+    """`Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private` on every answer
+    that does not set its own: the pages, CV downloads, CSV exports and API answers hold personal
+    data, which neither a shared proxy nor the browser's disk cache may keep (the back button
+    after signing out, a shared computer). Static files never get here: WhiteNoise, above in
+    MIDDLEWARE, answers them with their own long-lived headers."""
+
+    def process_response(self, request, response):
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
 
 
 class RejectNullCharactersMiddleware(MiddlewareMixin):
