@@ -1,10 +1,13 @@
 import functools
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.template.response import TemplateResponse
@@ -34,6 +37,25 @@ FILTER_LOOKUPS = {
 # through `manage.py import_leads` instead (the page tells attorneys to split the file or ask
 # the firm's administrator).
 IMPORT_PAGE_MAX_ROWS = 10_000
+
+
+class DateHierarchyChangeList(ChangeList):
+    """Django's change list, whose date drill-down answers an address it cannot bound (the
+    year 9999, whose end is in year 10000, or a year of 20 digits) as it answers any other bad
+    lookup, with the list and "Please correct the error" (?e=1), not a 500."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class BoundedDateHierarchy:
+    """For a ModelAdmin with a date_hierarchy: its change list is DateHierarchyChangeList."""
+
+    def get_changelist(self, request, **kwargs):
+        return DateHierarchyChangeList
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -115,7 +137,7 @@ class ImportUploadForm(forms.Form):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(BoundedDateHierarchy, admin.ModelAdmin):
     # Short labels and times, as on the attorneys' lead list, so that the columns fit a laptop's
     # screen beside the filters. No "reached out" column: the state says whether, the filter
     # finds when, and the lead's page says when and by whom.
@@ -280,6 +302,15 @@ class ErasureAdmin(admin.ModelAdmin):
 
 # The background tasks queued in the database (leads/tasks.py): django-tasks-db's read-only
 # admin, plus an action to run failed ones again. Attorneys may view them (migration 0009).
+# django-axes' logs (superusers only) have date drill-downs too.
+for model, model_admin in [
+    (AccessAttempt, axes_admin.AccessAttemptAdmin),
+    (AccessLog, axes_admin.AccessLogAdmin),
+    (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+]:
+    admin.site.unregister(model)  # axes registered it on its import, just above
+    admin.site.register(model, type(model_admin.__name__, (BoundedDateHierarchy, model_admin), {}))
+
 admin.site.unregister(DBTaskResult)
 
 

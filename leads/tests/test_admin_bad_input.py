@@ -33,6 +33,37 @@ def test_the_admin_refuses_lookups_its_filters_do_not_make(attorney_client):
     assert attorney_client.get(changelist, {"created_at__year": "2026"}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "drill_down",
+    [
+        {"year": "9999"},  # the year's end is in year 10000
+        {"year": "9999", "month": "12"},
+        {"year": "9999", "month": "12", "day": "31"},
+        {"year": "99999999999999999999"},
+        {"year": "2026", "month": "13"},
+        {"year": "-1"},
+    ],
+)
+@pytest.mark.parametrize(
+    "changelist, field",
+    [
+        ("admin:leads_lead_changelist", "created_at"),
+        ("admin:axes_accessattempt_changelist", "attempt_time"),
+        ("admin:axes_accesslog_changelist", "attempt_time"),
+        ("admin:axes_accessfailurelog_changelist", "attempt_time"),
+    ],
+)
+def test_a_date_drill_down_the_admin_cannot_bound_is_a_bad_lookup_not_a_500(
+    admin_client, existing, changelist, field, drill_down
+):
+    query = {f"{field}__{part}": value for part, value in drill_down.items()}
+    response = admin_client.get(reverse(changelist), query)
+    # The admin's answer to any lookup it cannot make: back to the list, marked ?e=1.
+    assert response.status_code == 302
+    assert response.url.endswith("?e=1")
+    assert admin_client.get(response.url).status_code == 200
+
+
 @pytest.mark.parametrize("value", ["abc", "\x00", HUGE_ID, "1.5"])
 @pytest.mark.parametrize(
     "changelist, action",
