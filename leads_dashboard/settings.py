@@ -35,6 +35,19 @@ def envbool(name, default):
     return BOOLEANS[value]
 
 
+def envint(name, default):
+    """The variable as a whole number, 0 or more. Anything else stops the start with an error
+    that names the variable (django-environ's own is a bare ValueError traceback)."""
+    value = env.str(name, default="").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit():
+        raise ImproperlyConfigured(
+            f"{name}={env.str(name)!r} is not a whole number: use digits only, such as {default}."
+        )
+    return int(value)
+
+
 DEBUG = envbool("DEBUG", default=False)
 # With DEBUG on, a key fit only for development; with it off, nothing: a site signing sessions
 # and password-reset links with a key published in this file would be open to anyone.
@@ -132,12 +145,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # "database is locked"), and the timeout says how long it waits.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": env.int("SQLITE_TIMEOUT", default=20),
+        "timeout": envint("SQLITE_TIMEOUT", 20),
         "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON",
     }
 # Reuse each worker's connection across requests instead of opening (and, on SQLite, re-running
 # the PRAGMAs) for every request.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_MAX_AGE"] = envint("CONN_MAX_AGE", 600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -187,8 +200,8 @@ RQ_SHOW_ADMIN_LINK = False
 # A failed task is tried again after TASK_RETRY_SECONDS, then 4 times longer each time, up to
 # TASK_MAX_ATTEMPTS attempts in all (by default 30 s, 2 min, 8 min, 32 min: a mail server down
 # for most of an hour loses nothing).
-TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
-TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=30)
+TASK_MAX_ATTEMPTS = envint("TASK_MAX_ATTEMPTS", 5)
+TASK_RETRY_SECONDS = envint("TASK_RETRY_SECONDS", 30)
 
 # Accepted intake submissions (the public form and anonymous POST /create) allowed per client
 # IP, as "count/period" (s, m, h, d); a submission with a mistake in it does not count. Empty
@@ -199,10 +212,10 @@ INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="5/m")
 INTAKE_FLOOD_LIMIT = env.str("INTAKE_FLOOD_LIMIT", default="20/m")
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default) means
 # the client IP is REMOTE_ADDR and the header is ignored, so it cannot be forged.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 
 # Pending leads older than this many days are flagged "needs attention".
-STALE_LEAD_DAYS = env.int("STALE_LEAD_DAYS", default=7)
+STALE_LEAD_DAYS = envint("STALE_LEAD_DAYS", 7)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -217,9 +230,9 @@ AUTHENTICATION_BACKENDS = [
     "lib.auth_backends.CachedPermissionsBackend",
 ]
 # How long a worker may keep using a user's permission set (see lib/auth_backends.py).
-PERMISSIONS_CACHE_SECONDS = env.int("PERMISSIONS_CACHE_SECONDS", default=30)
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+PERMISSIONS_CACHE_SECONDS = envint("PERMISSIONS_CACHE_SECONDS", 30)
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "lib.client_ip.axes_client_ip"
 AXES_RESET_ON_SUCCESS = True
@@ -282,7 +295,7 @@ STORAGES = {
 CV_MAX_SIZE = 5 * 1024 * 1024
 # Retention: leads older than this many days that never moved past Pending are erased by
 # `manage.py purge_leads` (run it from cron). Off (0) by default. See docs/guide.md, "Retention".
-LEAD_RETENTION_DAYS = env.int("LEAD_RETENTION_DAYS", default=0)
+LEAD_RETENTION_DAYS = envint("LEAD_RETENTION_DAYS", 0)
 # Request bodies beyond this are refused before they are read (a 5 MB CV plus the form fields):
 # see lib.middleware.RefuseOversizedBodiesMiddleware and api/parsers.py.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
@@ -293,7 +306,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leads Dashboard <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 ATTORNEY_EMAIL = env.str("ATTORNEY_EMAIL", default="attorneys@localhost")
 FIRM_NAME = env.str("FIRM_NAME", default="Our immigration law firm")
 
@@ -302,7 +315,7 @@ HTTPS = envbool("HTTPS", default=False)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if envbool("SECURE_PROXY_SSL_HEADER", default=False):

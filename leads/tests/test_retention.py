@@ -1,5 +1,6 @@
-"""Retention: `manage.py purge_leads` erases the leads still pending LEAD_RETENTION_DAYS days
-after they were submitted, and reports their ids only."""
+"""Retention: `manage.py purge_leads` erases the leads still pending, never reached out to, with
+no contact for LEAD_RETENTION_DAYS days (a resubmission, a note, an edit, a state change), and
+reports their ids only."""
 
 import datetime
 
@@ -9,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from freezegun import freeze_time
 
-from leads import lifecycle
-from leads.models import Activity, Erasure, Lead
+from leads import history, lifecycle
+from leads.models import Activity, Erasure, Lead, Note
 
 from .factories import AttorneyFactory, LeadFactory
 
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.UTC)
 DAYS = 30
 LIMIT = NOW - datetime.timedelta(days=DAYS)
+WHY = f"(pending, never reached out, no contact for more than {DAYS} days)"
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +48,7 @@ def purge(capsys, *args):
 
 def test_it_erases_pending_leads_older_than_the_limit_only(leads, capsys):
     out = purge(capsys)
-    assert out == f"1 lead erased (pending for more than {DAYS} days): {leads['old'].pk}.\n"
+    assert out == f"1 lead erased {WHY}: {leads['old'].pk}.\n"
     kept = {leads[name].pk for name in ("at_limit", "recent", "reached_out")}
     assert set(Lead.objects.values_list("pk", flat=True)) == kept
     erasure = Erasure.objects.get()
@@ -59,7 +61,7 @@ def test_it_erases_pending_leads_older_than_the_limit_only(leads, capsys):
 
 def test_a_second_run_finds_nothing(leads, capsys):
     purge(capsys)
-    assert purge(capsys) == f"0 leads erased (pending for more than {DAYS} days).\n"
+    assert purge(capsys) == f"0 leads erased {WHY}.\n"
     assert Erasure.objects.count() == 1
 
 
@@ -67,10 +69,66 @@ def test_a_dry_run_lists_the_ids_and_erases_nothing(leads, capsys):
     older = LeadFactory(created_at=LIMIT - datetime.timedelta(days=3))
     out = purge(capsys, "--dry-run")
     expected = f"{older.pk}, {leads['old'].pk}"  # oldest first
-    assert out == f"2 leads would be erased (pending for more than {DAYS} days): {expected}.\n"
+    assert out == (
+        f"2 leads would be erased {WHY}: {expected}.\n"
+        f"  {older.pk}: last contact {older.created_at:%Y-%m-%d %H:%M} UTC\n"
+        f"  {leads['old'].pk}: last contact {leads['old'].created_at:%Y-%m-%d %H:%M} UTC\n"
+    )
     assert "Oldperson" not in out and "@" not in out
     assert Lead.objects.count() == 5
     assert not Erasure.objects.exists()
+
+
+def test_a_person_who_wrote_again_recently_is_kept(leads, capsys):
+    # Submitted 400 days ago, sent the form again yesterday.
+    lead = LeadFactory(created_at=NOW - datetime.timedelta(days=400))
+    with freeze_time(NOW - datetime.timedelta(days=1)):
+        lifecycle.submit_lead(
+            Lead(first_name="Ana", last_name="Again", email=lead.email, resume="News."),
+            source=Activity.Source.FORM,
+            site_url="",
+        )
+    assert lead.resubmissions.exists()
+    assert purge(capsys, "--dry-run").startswith("1 lead would be erased (pending, never")
+    purge(capsys)
+    assert Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_a_lead_reached_out_to_and_back_to_pending_is_kept(leads, capsys):
+    lead = LeadFactory(created_at=NOW - datetime.timedelta(days=400))
+    attorney = AttorneyFactory()
+    with freeze_time(NOW - datetime.timedelta(days=300)):
+        lifecycle.move_lead(
+            lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+        )
+        lifecycle.move_lead(lead, Lead.State.PENDING, source=Activity.Source.PAGE, actor=attorney)
+    lead.refresh_from_db()
+    assert (lead.state, lead.reached_out_at) == (Lead.State.PENDING, None)
+    purge(capsys)
+    assert Lead.objects.filter(pk=lead.pk).exists()
+    assert not Lead.objects.filter(pk=leads["old"].pk).exists()
+
+
+@pytest.mark.parametrize(("days_ago", "kept"), [(DAYS - 1, True), (DAYS + 1, False)])
+def test_a_note_counts_as_contact_while_it_is_recent(capsys, attorney, days_ago, kept):
+    lead = LeadFactory(created_at=NOW - datetime.timedelta(days=400))
+    with freeze_time(NOW - datetime.timedelta(days=days_ago)):
+        lifecycle.add_note(
+            Note(lead=lead, author=attorney, body="Called, no answer."), source=Activity.Source.PAGE
+        )
+    out = purge(capsys, "--dry-run")
+    last_contact = NOW - datetime.timedelta(days=days_ago)
+    assert (f"{lead.pk}: last contact {last_contact:%Y-%m-%d %H:%M} UTC" in out) is not kept
+    purge(capsys)
+    assert Lead.objects.filter(pk=lead.pk).exists() is kept
+
+
+def test_the_worker_s_emails_are_not_contact(capsys):
+    lead = LeadFactory(created_at=NOW - datetime.timedelta(days=400))
+    with freeze_time(NOW - datetime.timedelta(days=1)):
+        history.record_outcome(lead.pk, Activity.Kind.EMAIL_FAILED, "Confirmation (retried)")
+    purge(capsys)
+    assert not Lead.objects.filter(pk=lead.pk).exists()
 
 
 def test_it_erases_the_cv_files_too(capsys, django_capture_on_commit_callbacks):

@@ -6,9 +6,11 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-# env.str("NAME", ...), env.int(...), env.db(...), env.email_url(...), envbool("NAME", ...),
+# env.str("NAME", ...), env.db(...), env.email_url(...), envbool("NAME", ...), envint(...),
 # os.environ.get("NAME") and os.environ.setdefault("NAME", ...).
-READ = re.compile(r"""(?:\benv\.\w+|\benvbool|os\.environ\.(?:get|setdefault))\(\s*["'](\w+)["']""")
+READ = re.compile(
+    r"""(?:\benv\.\w+|\benvbool|\benvint|os\.environ\.(?:get|setdefault))\(\s*["'](\w+)["']"""
+)
 DOCUMENTED = re.compile(r"^\| `(\w+)` \|", re.M)
 
 
@@ -19,7 +21,9 @@ def variables_read():
 
 def test_it_finds_the_variables_the_settings_read():
     # The pattern still matches how settings.py reads its variables.
-    assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "HTTPS", "EMAIL_URL"} <= variables_read()
+    assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "HTTPS", "EMAIL_URL", "LEAD_RETENTION_DAYS"} <= (
+        variables_read()
+    )
 
 
 def test_every_variable_the_settings_read_is_documented():

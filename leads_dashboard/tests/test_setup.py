@@ -82,6 +82,19 @@ def test_it_reads_the_usual_spellings_of_a_boolean(tmp_path, value):
     assert status == 0
 
 
+@pytest.mark.parametrize("value", ["abc", "-3", "1.5", "３"])
+@pytest.mark.parametrize("name", ["LEAD_RETENTION_DAYS", "STALE_LEAD_DAYS", "EMAIL_TIMEOUT"])
+def test_it_refuses_a_number_that_is_not_one(tmp_path, name, value):
+    status, errors = manage_check(tmp_path, DEBUG="true", **{name: value})
+    assert status == 1
+    assert f"ImproperlyConfigured: {name}={value!r} is not a whole number" in errors
+    assert "ValueError" not in errors
+
+
+def test_it_reads_a_number(tmp_path):
+    assert manage_check(tmp_path, DEBUG="true", LEAD_RETENTION_DAYS=" 30 ") == (0, "")
+
+
 def runserver(tmp_path, **env):
     """Start `manage.py runserver` on a free port, with nothing collected in STATIC_ROOT (as on a
     fresh clone); returns the process and the intake form's URL."""
