@@ -1,7 +1,7 @@
 """The attorneys' pages: the dashboard, the list of leads, a lead's page, its forms."""
 
+import datetime
 import logging
-from contextlib import suppress
 from pathlib import PurePath
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -79,6 +79,8 @@ def lead_list(request):
         "stale_cutoff": stale_cutoff(),
         "stale_days": settings.STALE_LEAD_DAYS,
         "bulk_undo": _recent_bulk_change(request),
+        # What "all N leads this list matches" means, posted back by the bulk form.
+        "shown_at": timezone.now().isoformat(),
         "states": Lead.State.choices,
         # The bulk forms come back to this very list (filters, sort, page).
         "this_list": _query(request),
@@ -196,7 +198,10 @@ def lead_bulk(request):
         return redirect(back)
     if not request.user.has_perm("leads.change_lead"):
         raise PermissionDenied
-    chosen = list(leads.only("pk", "state")[: BULK_MAX + 1])
+    if request.POST.get("all") == "1" and (changed := _changed_since_shown(request, filters)):
+        messages.error(request, changed)
+        return redirect(back)
+    chosen = list(leads.only("pk", "state", "updated_at")[: BULK_MAX + 1])
     if not chosen:
         messages.error(request, "Tick the leads to change first.")
     elif len(chosen) > BULK_MAX:
@@ -208,7 +213,7 @@ def lead_bulk(request):
             chosen, state, source=Activity.Source.PAGE, actor=request.user
         )
         request.session["bulk_undo"] = {
-            "changes": changes.moved,
+            "changes": [moved.as_json() for moved in changes.moved],
             "label": label,
             "at": timezone.now().timestamp(),
         }
@@ -231,23 +236,54 @@ def lead_bulk(request):
 @require_POST
 @attorney_required("leads.change_lead")
 def lead_bulk_undo(request):
-    """Put the leads of the last bulk change back in the states they were in."""
+    """Put the leads of the last bulk change back as they were (lifecycle.undo_moves()): the
+    state, and who reached out and when. A lead someone changed since is left as it is, and the
+    message names it."""
     undo = _recent_bulk_change(request)
     request.session.pop("bulk_undo", None)
     if undo is None:
         messages.error(request, "There is no recent change to undo.")
     else:
-        leads = Lead.objects.in_bulk([pk for pk, _ in undo["changes"]])
-        count = 0
-        for pk, state in undo["changes"]:
-            if pk in leads:
-                with suppress(MoveRefused):  # changed since to a state it cannot leave that way
-                    lifecycle.move_lead(
-                        leads[pk], state, source=Activity.Source.PAGE, actor=request.user
-                    )
-                    count += 1
+        moved = [lifecycle.Moved.from_json(entry) for entry in undo["changes"]]
+        undone = lifecycle.undo_moves(moved, source=Activity.Source.PAGE, actor=request.user)
+        count = undone.restored
         messages.success(request, f"Undone: {count} lead{pluralize(count)} back as before.")
+        if undone.skipped:
+            skipped = len(undone.skipped)
+            names = ", ".join(lead.full_name for lead in undone.skipped[:10])
+            more = f" and {skipped - 10} more" if skipped > 10 else ""
+            messages.warning(
+                request,
+                f"Left as {pluralize(skipped, 'it is,they are')}: {names}{more}, "
+                f"changed by someone since your change.",
+            )
     return redirect(reverse("attorneys:lead_list") + _query(request))
+
+
+def _changed_since_shown(request, filters):
+    """Why a bulk change of "all N leads this list matches" must not go ahead, or "": the list
+    no longer matches what the page showed (its count, `count`, at `shown_at`), because a lead
+    arrived, left or changed since. The attorney looks again, then chooses."""
+    counts, stale = filters.tab_counts()
+    total = filters.total(counts, stale)
+    if total is None:
+        total = filters.qs.count()
+    try:
+        shown = int(request.POST.get("count", ""))
+        shown_at = datetime.datetime.fromisoformat(request.POST.get("shown_at", ""))
+    except ValueError:
+        shown, shown_at = None, None
+    if shown_at is not None and timezone.is_naive(shown_at):
+        shown_at = None
+    if shown is None or shown_at is None:
+        return "The list is out of date: nothing was changed. Look at it again, then choose."
+    if shown == total and not filters.qs.filter(updated_at__gt=shown_at).exists():
+        return ""
+    return (
+        f"The list has changed since it was shown: it now matches {total} "
+        f"lead{pluralize(total)}, not {shown}, or some changed since. Nothing was changed: look "
+        "at the list again, then choose."
+    )
 
 
 def _recent_bulk_change(request):

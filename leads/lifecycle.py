@@ -7,9 +7,11 @@ records the lead's history (leads/history.py) and queues the side work (leads/ta
 rule added here holds for every entry point. Nothing else writes history or queues emails.
 """
 
+import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -142,18 +144,53 @@ def move_lead(lead, state, *, source, actor):
     Returns the state it was in, or None if the lead is gone (erased since the caller read it).
     Raises MoveRefused if the lead cannot move there from the state it is in, or not by
     `actor`."""
+    before = _move_stored(lead, state, source, actor)
+    return None if before is None else before.state
+
+
+def _move_stored(lead, state, source, actor):
+    """move_lead(), returning the lead as it was stored before (its state and who reached out
+    when), or None if it is gone."""
     with transaction.atomic():
-        stored = Lead.objects.select_for_update().only("state").filter(pk=lead.pk).first()
+        stored = (
+            Lead.objects.select_for_update()
+            .only("state", "reached_out_at", "reached_out_by")
+            .filter(pk=lead.pk)
+            .first()
+        )
         if stored is None:
             return None
         _move(lead, stored.state, state, source, actor)
-    return stored.state
+    return stored
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A lead that a bulk change moved: how it was before (its state, who reached out and when)
+    and the time it was moved (its updated_at then), which undo_moves() needs. As JSON, for the
+    session: as_json() and Moved.from_json()."""
+
+    lead_id: int
+    state: str
+    reached_out_at: datetime.datetime | None
+    reached_out_by_id: int | None
+    moved_at: datetime.datetime
+
+    def as_json(self):
+        at = self.reached_out_at.isoformat() if self.reached_out_at else None
+        return [self.lead_id, self.state, at, self.reached_out_by_id, self.moved_at.isoformat()]
+
+    @classmethod
+    def from_json(cls, value):
+        lead_id, state, at, by_id, moved_at = value
+        at = datetime.datetime.fromisoformat(at) if at else None
+        return cls(lead_id, state, at, by_id, datetime.datetime.fromisoformat(moved_at))
 
 
 @dataclass
 class StateChanges:
-    """What move_leads() did: the leads it moved, as [id, the state each was in], and how many
-    were in that state already, could not move there (states.MOVES) or were gone (erased)."""
+    """What move_leads() did: the leads it moved (Moved), and how many were in that state
+    already, could not move there (states.MOVES) or were gone (erased)."""
 
     moved: list = field(default_factory=list)
     already: int = 0
@@ -167,17 +204,69 @@ def move_leads(leads, state, *, source, actor):
     changes = StateChanges()
     for lead in leads:
         try:
-            before = move_lead(lead, state, source=source, actor=actor)
+            before = _move_stored(lead, state, source, actor)
         except MoveRefused:
             changes.refused += 1
             continue
         if before is None:
             changes.gone += 1
-        elif before == state:
+        elif before.state == state:
             changes.already += 1
         else:
-            changes.moved.append([lead.pk, before])
+            changes.moved.append(
+                Moved(
+                    lead.pk,
+                    before.state,
+                    before.reached_out_at,
+                    before.reached_out_by_id,
+                    lead.updated_at,
+                )
+            )
     return changes
+
+
+@dataclass
+class Undone:
+    """What undo_moves() did: how many leads it put back, the leads it left because someone
+    changed them since (or they cannot go back that way), and how many are gone (erased)."""
+
+    restored: int = 0
+    skipped: list = field(default_factory=list)
+    gone: int = 0
+
+
+def undo_moves(moved, *, source, actor):
+    """Put back the leads of a bulk change (`moved`, Moved entries) as they were before it: the
+    state, and who reached out and when, as they were (not the undoer, not now). A lead changed
+    since (its updated_at is not the bulk change's) is left as it is: a colleague's later work
+    is never reverted. Each lead in its own transaction, recorded in its history. Returns the
+    Undone."""
+    undone = Undone()
+    user = actor if actor is not None and actor.is_authenticated else None
+    users = get_user_model().objects
+    for entry in moved:
+        with transaction.atomic():
+            lead = Lead.objects.select_for_update().filter(pk=entry.lead_id).first()
+            if lead is None:
+                undone.gone += 1
+                continue
+            if lead.updated_at != entry.moved_at:  # changed since, by someone
+                undone.skipped.append(lead)
+                continue
+            try:
+                states.move_between(lead.state, entry.state, user)
+            except MoveRefused:  # the undoer may not make that move
+                undone.skipped.append(lead)
+                continue
+            old_state = lead.state
+            lead.state = entry.state
+            lead.reached_out_at = entry.reached_out_at
+            by = entry.reached_out_by_id
+            lead.reached_out_by_id = by if by and users.filter(pk=by).exists() else None
+            lead.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
+            history.record_state_change(lead, old_state, source, actor)
+            undone.restored += 1
+    return undone
 
 
 def add_note(note, *, source):

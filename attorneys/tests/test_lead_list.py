@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from freezegun import freeze_time
 from rest_framework.authtoken.models import Token
 
 from leads import lifecycle
@@ -259,13 +260,23 @@ def test_bulk_marks_the_ticked_leads_each_with_its_history(attorney_client, atto
     assert "Last change:" not in undone.content.decode()
 
 
+def shown_list(client, query):
+    """What the bulk form of the list for `query` posts back about "all N leads": its count and
+    when it was shown."""
+    html = client.get(f"{LIST}?{urlencode(query)}").content.decode()
+    count = re.search(r'<input type="hidden" name="count" value="(\d+)">', html).group(1)
+    shown_at = re.search(r'<input type="hidden" name="shown_at" value="([^"]+)">', html).group(1)
+    return {"all": "1", "count": count, "shown_at": shown_at}
+
+
 def test_bulk_can_take_every_lead_the_list_matches(attorney_client, leads):
     query = {"search": "maria", "state": "PENDING"}
     matching = set(
         Lead.objects.filter(first_name="Maria", state="PENDING").values_list("pk", flat=True)
     )
     response = attorney_client.post(
-        f"{BULK}?{urlencode(query)}", {"action": "REACHED_OUT", "all": "1"}
+        f"{BULK}?{urlencode(query)}",
+        {"action": "REACHED_OUT", **shown_list(attorney_client, query)},
     )
 
     assert response.status_code == 302
@@ -274,6 +285,92 @@ def test_bulk_can_take_every_lead_the_list_matches(attorney_client, leads):
         == matching
     )
     assert Lead.objects.filter(first_name="John", state="PENDING").exists()  # not matched
+
+
+def test_bulk_all_refuses_when_a_lead_arrived_since_the_list_was_shown(attorney_client):
+    query = {"search": "quill", "state": "PENDING"}
+    shown = LeadFactory(last_name="Quill")
+    posted = shown_list(attorney_client, query)
+    assert posted["count"] == "1"
+    arrived = LeadFactory(last_name="Quillon")  # a new lead that the list now matches too
+
+    response = attorney_client.post(
+        f"{BULK}?{urlencode(query)}", {"action": "REACHED_OUT", **posted}, follow=True
+    )
+    html = response.content.decode()
+    assert "The list has changed since it was shown: it now matches 2 leads, not 1" in html
+    assert "Nothing was changed" in html
+    assert set(Lead.objects.values_list("state", flat=True)) == {"PENDING"}
+    assert not Activity.objects.filter(kind="STATE_CHANGED", lead__in=[shown, arrived]).exists()
+
+
+def test_bulk_all_refuses_when_a_matching_lead_changed_since(attorney_client, attorney):
+    query = {"search": "quill"}
+    LeadFactory(last_name="Quill")
+    second = LeadFactory(last_name="Quillon")
+    posted = shown_list(attorney_client, query)
+    # A colleague marks one reached out, then pending again: the count is the same.
+    for state in [Lead.State.REACHED_OUT, Lead.State.PENDING]:
+        lifecycle.move_lead(second, state, source=Activity.Source.PAGE, actor=AttorneyFactory())
+
+    response = attorney_client.post(
+        f"{BULK}?{urlencode(query)}", {"action": "REACHED_OUT", **posted}, follow=True
+    )
+    assert "or some changed since. Nothing was changed" in response.content.decode()
+    assert set(Lead.objects.values_list("state", flat=True)) == {"PENDING"}
+
+
+@pytest.mark.parametrize(
+    "posted", [{"all": "1"}, {"all": "1", "count": "1", "shown_at": "yesterday"}]
+)
+def test_bulk_all_refuses_a_form_that_does_not_say_what_it_showed(attorney_client, posted):
+    LeadFactory()
+    response = attorney_client.post(BULK, {"action": "REACHED_OUT", **posted}, follow=True)
+    assert response.status_code == 200
+    assert "The list is out of date: nothing was changed." in response.content.decode()
+    assert Lead.objects.get().state == Lead.State.PENDING
+
+
+def test_undo_leaves_a_lead_a_colleague_changed_since(client, attorney):
+    colleague = AttorneyFactory(first_name="Beth", last_name="Colleague")
+    mine, theirs = LeadFactory(first_name="Ann"), LeadFactory(first_name="Zed", last_name="Lee")
+    client.force_login(attorney)
+    data = {"action": "REACHED_OUT", "lead": [mine.pk, theirs.pk]}
+    assert client.post(BULK, data).status_code == 302
+    # The colleague sets it pending, then reaches out again themselves.
+    theirs.refresh_from_db()
+    for state in [Lead.State.PENDING, Lead.State.REACHED_OUT]:
+        lifecycle.move_lead(theirs, state, source=Activity.Source.PAGE, actor=colleague)
+    theirs.refresh_from_db()
+    reached_out = (theirs.state, theirs.reached_out_at, theirs.reached_out_by)
+
+    html = client.post(reverse("attorneys:lead_bulk_undo"), follow=True).content.decode()
+    assert "Undone: 1 lead back as before." in html
+    assert "Left as it is: Zed Lee, changed by someone since your change." in html
+    theirs.refresh_from_db()
+    assert (theirs.state, theirs.reached_out_at, theirs.reached_out_by) == reached_out
+    assert Lead.objects.get(pk=mine.pk).state == Lead.State.PENDING
+
+
+def test_undo_of_mark_pending_gives_back_who_reached_out_and_when(client, attorney):
+    first = AttorneyFactory()
+    lead = LeadFactory()
+    with freeze_time("2026-11-02 10:00:00+00:00"):
+        lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=first)
+    lead.refresh_from_db()
+    before = (lead.reached_out_at, lead.reached_out_by)
+    client.force_login(attorney)  # someone else marks it pending, then thinks better of it
+    assert client.post(BULK, {"action": "PENDING", "lead": [lead.pk]}).status_code == 302
+    lead.refresh_from_db()
+    assert (lead.state, lead.reached_out_at) == (Lead.State.PENDING, None)
+
+    html = client.post(reverse("attorneys:lead_bulk_undo"), follow=True).content.decode()
+    assert "Undone: 1 lead back as before." in html
+    lead.refresh_from_db()
+    assert lead.state == Lead.State.REACHED_OUT
+    assert (lead.reached_out_at, lead.reached_out_by) == before
+    undo = lead.activities.filter(kind="STATE_CHANGED").first()
+    assert (undo.changes, undo.actor) == ({"State": ["Pending", "Reached out"]}, attorney)
 
 
 def test_bulk_exports_the_selection(attorney_client, leads):
@@ -319,14 +416,14 @@ def test_bulk_refuses_nothing_ticked_or_an_unknown_action(attorney_client, leads
 
 def test_bulk_passes_over_a_lead_erased_meanwhile(attorney_client, monkeypatch):
     first, erased, last = LeadFactory.create_batch(3)
-    move_lead = lifecycle.move_lead
+    move_stored = lifecycle._move_stored
 
     def erasing_one_first(lead, *args, **kwargs):
         # The retention purge (cron) erases a ticked lead while the change runs.
         lifecycle.erase_lead(erased.pk, actor=None, reason=Erasure.Reason.RETENTION)
-        return move_lead(lead, *args, **kwargs)
+        return move_stored(lead, *args, **kwargs)
 
-    monkeypatch.setattr(lifecycle, "move_lead", erasing_one_first)
+    monkeypatch.setattr(lifecycle, "_move_stored", erasing_one_first)
     data = {"action": "REACHED_OUT", "lead": [first.pk, erased.pk, last.pk]}
     response = attorney_client.post(BULK, data, follow=True)
 
