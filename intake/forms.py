@@ -4,6 +4,7 @@ from django.utils.datastructures import MultiValueDict
 from leads.cvs import held
 from leads.forms import CV_ACCEPT, CVInput, PersonFieldsMixin
 from leads.models import Lead
+from leads.throttling import may_hold_cv
 
 
 class IntakeForm(PersonFieldsMixin, forms.ModelForm):
@@ -34,10 +35,12 @@ class IntakeForm(PersonFieldsMixin, forms.ModelForm):
     # for the two of them, under this id.
     RESUME_OR_CV_ERROR_ID = "resume-or-cv-error"
 
-    def __init__(self, data=None, files=None, **kwargs):
+    def __init__(self, data=None, files=None, *, cv_holder=None, **kwargs):
         self.held_cv = None
+        self.cv_holder = cv_holder  # this browser's (held.holder_of())
+        self.cv_not_held = False  # a valid CV came and was not kept: it must be chosen again
         if data is not None and not (files and files.get("cv")) and not data.get("held_cv_remove"):
-            self.held_cv = held.find(data.get("held_cv"))
+            self.held_cv = held.find(data.get("held_cv"), cv_holder)
             if self.held_cv is not None:
                 files = files.copy() if files is not None else MultiValueDict()
                 files["cv"] = held.as_upload(self.held_cv)
@@ -78,12 +81,22 @@ class IntakeForm(PersonFieldsMixin, forms.ModelForm):
                 summary.append((self.resume_or_cv_error.message, field.auto_id))
         return summary
 
-    def hold_cv(self):
-        """The page goes back to the prospect: keep a valid CV file for the next try."""
+    def hold_cv(self, request):
+        """The page goes back to the prospect: keep a valid CV file for the next try, if this
+        client may hold one more (throttling.may_hold_cv()). Returns the browser's holder token,
+        for the response's cookie, or None if nothing new is held."""
         if self.has_error("cv"):
             self.held_cv = None
         elif self.held_cv is None and self.files.get("cv"):
-            self.held_cv = held.hold(self.files["cv"])
+            upload = self.files["cv"]
+            if not may_hold_cv(request, upload.size):
+                self.cv_not_held = True
+                return None
+            self.cv_holder = self.cv_holder or held.new_holder()
+            email = self.data.get("email", "")
+            self.held_cv = held.hold(upload, holder=self.cv_holder, email=email)
+            return self.cv_holder
+        return None
 
     def release_cv(self):
         """The submission is stored: the held copy of its CV goes."""

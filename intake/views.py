@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from leads import lifecycle
+from leads.cvs import held
 from leads.models import Activity
 from leads.throttling import count_accepted, flood_wait, intake_wait
 from lib.durations import duration_text
@@ -27,7 +28,7 @@ def intake(request):
     if wait:
         context = {"wait": duration_text(wait, round_up=True)}
         return render(request, "intake/rate_limited.html", context, status=429)
-    form = IntakeForm(request.POST, request.FILES)
+    form = IntakeForm(request.POST, request.FILES, cv_holder=held.holder_of(request))
     if form.is_bot():
         # Look like a success so the bot learns nothing; nothing is stored.
         return _thanks_for(form.data.get("email", ""))
@@ -43,10 +44,15 @@ def intake(request):
             count_accepted(request)
             form.release_cv()
             return _thanks_for(lead.email)
-    form.hold_cv()
+    holder = form.hold_cv(request)
     if form.is_valid():  # but over the limit: the page keeps what was typed
-        return _intake_page(request, form, wait=duration_text(wait, round_up=True), status=429)
-    return _intake_page(request, form)
+        wait = duration_text(wait, round_up=True)
+        response = _intake_page(request, form, wait=wait, status=429)
+    else:
+        response = _intake_page(request, form)
+    if holder:
+        held.remember_holder(response, holder)
+    return response
 
 
 def _intake_page(request, form, wait=None, status=200):

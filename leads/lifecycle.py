@@ -8,14 +8,16 @@ rule added here holds for every entry point. Nothing else writes history or queu
 """
 
 import datetime
+import functools
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import history, privacy, states, tasks
+from .cvs import held as held_cvs
 from .models import Activity, DuplicateEmail, Erasure, Lead, Resubmission
 from .states import MoveRefused, ReachOut
 
@@ -335,4 +337,17 @@ def erase_lead(lead_id, *, actor, reason):
         if actor is not None and not actor.is_authenticated:
             actor = None
         erasure = Erasure.objects.create(lead_id=lead_id, erased_by=actor, reason=reason)
+        # The CVs a refused try of this person's is holding (cvs/held.py) go now, not in an hour.
+        transaction.on_commit(functools.partial(held_cvs.discard_for, lead.email))
+    _checkpoint()
     return Erased(lead_id, erasure, removed)
+
+
+def _checkpoint():
+    """On SQLite, copy the write-ahead log into the database file and empty it: until then the
+    erased rows are readable in db.sqlite3-wal (the file itself is clean: secure_delete is on,
+    see settings.py). Skipped if another connection's reading holds the log; the next one, or
+    SQLite's own at 1,000 pages, does it."""
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -146,7 +146,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": envint("SQLITE_TIMEOUT", 20),
-        "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON",
+        # secure_delete: erased rows are overwritten with zeros, not left in free pages
+        # (lifecycle.erase_lead() also checkpoints the write-ahead log).
+        "init_command": (
+            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+            "PRAGMA secure_delete=ON"
+        ),
     }
 # Reuse each worker's connection across requests instead of opening (and, on SQLite, re-running
 # the PRAGMAs) for every request.
@@ -210,6 +215,10 @@ INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="5/m")
 # Every intake POST, accepted or not, counts toward this looser limit (per client IP), so that
 # nobody can make the site validate uploads without end. Empty disables it.
 INTAKE_FLOOD_LIMIT = env.str("INTAKE_FLOOD_LIMIT", default="20/m")
+# CVs held for a refused public-form post's next try (leads/cvs/held.py): at most this many
+# per client, and this many MB in all; beyond, the prospect chooses the file again.
+HELD_CV_LIMIT = env.str("HELD_CV_LIMIT", default="5/h")
+HELD_CV_MAX_MB = envint("HELD_CV_MAX_MB", 200)
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the default) means
 # the client IP is REMOTE_ADDR and the header is ignored, so it cannot be forged.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)

@@ -6,12 +6,14 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
+from leads import lifecycle
 from leads.cvs import held as held_cvs
-from leads.models import Lead
+from leads.models import Erasure, Lead
 from leads.tasks import delete_held_cv
-from leads.tests.factories import lead_api_data, lead_form_data
+from leads.tests.factories import LeadFactory, lead_api_data, lead_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +39,12 @@ def held_reference(response):
 
 
 def held_files():
+    """The names of the held files, in their folders (one per email address)."""
     storage = held_cvs.storage()
-    return storage.listdir("held")[1] if storage.exists("held") else []
+    if not storage.exists("held"):
+        return []
+    folders = storage.listdir("held")[0]
+    return [f"held/{d}/{name}" for d in folders for name in storage.listdir(f"held/{d}")[1]]
 
 
 @pytest.fixture
@@ -93,11 +99,10 @@ def test_a_reference_that_is_not_ours_is_ignored(client, reference):
 
 def test_a_held_cv_expires(client, settings):
     reference = held_reference(post(client, email="nope", cv=cv()))
-    (name,) = [f"held/{file}" for file in held_files()]
+    (name,) = held_files()
 
     delete_held_cv.call(name)  # what the worker runs after held_cvs.HOLD_SECONDS
 
-    assert held_cvs.find(reference) is None
     response = post(client, held_cv=reference)
     assert response.status_code == 200  # back to "add your resume or a CV"
     assert not Lead.objects.exists()
@@ -109,6 +114,59 @@ def test_a_bad_cv_is_not_held(client):
     assert response.status_code == 200
     assert 'name="held_cv"' not in response.content.decode()
     assert held_files() == []
+
+
+def test_a_held_cv_works_only_in_the_browser_that_sent_it(client):
+    reference = held_reference(post(client, email="maria@", cv=cv()))
+    assert held_cvs.HOLDER_COOKIE in client.cookies
+    # The same reference sent from another browser, with another person's details.
+    other = Client()
+    response = post(other, first_name="Eve", email="eve@example.com", held_cv=reference)
+    assert response.status_code == 200  # no CV, no resume: the form asks for one
+    assert "Add your resume as text or upload a CV file" in response.content.decode()
+    assert not Lead.objects.exists()
+    # With a forged holder cookie too.
+    other.cookies[held_cvs.HOLDER_COOKIE] = "forged"
+    assert post(other, email="eve@example.com", held_cv=reference).status_code == 200
+    assert not Lead.objects.exists()
+    # Its own browser still has it.
+    assert post(client, held_cv=reference).status_code == 302
+    assert Lead.objects.get().cv.read() == PDF
+
+
+def test_a_client_holds_at_most_five_cvs_an_hour(client, limits):
+    limits.INTAKE_FLOOD_LIMIT = ""
+    for n in range(5):
+        assert 'name="held_cv"' in post(client, email=f"maria{n}@", cv=cv()).content.decode()
+    page = post(client, email="maria5@", cv=cv()).content.decode()
+    assert 'name="held_cv"' not in page
+    assert "Please choose your CV file again" in page
+    assert len(held_files()) == 5
+
+
+def test_the_held_cvs_have_a_total_cap(client, limits):
+    limits.HELD_CV_MAX_MB = 1
+    big = SimpleUploadedFile("big.pdf", PDF + b"0" * 600_000, content_type="application/pdf")
+    assert 'name="held_cv"' in post(client, email="a@", cv=big).content.decode()
+    big.seek(0)
+    page = post(Client(REMOTE_ADDR="10.0.0.9"), email="b@", cv=big).content.decode()
+    assert 'name="held_cv"' not in page  # another client, but the disk's share is taken
+    assert len(held_files()) == 1
+
+
+def test_erasing_a_person_removes_their_held_cvs_at_once(
+    client, attorney, django_capture_on_commit_callbacks
+):
+    # A lead for Maria exists; her next try comes back with an error and holds her CV.
+    lead = LeadFactory(email="maria@example.com")
+    held_reference(post(client, email="Maria@Example.com", resume="", first_name="", cv=cv()))
+    held_reference(post(client, email="other@example.com", first_name="", cv=cv()))
+    assert len(held_files()) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.erase_lead(lead.pk, actor=attorney, reason=Erasure.Reason.REQUEST)
+
+    assert len(held_files()) == 1  # the other person's stays, for its hour
 
 
 def test_the_errors_are_summarised_at_the_top_and_the_summary_takes_the_focus(client):

@@ -3,9 +3,14 @@ Afterwards nothing in any table and no file in the CV storage names them; one au
 that lead N was erased, by whom, when and why."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -361,3 +366,52 @@ def test_the_erasure_log_is_read_only_in_the_admin(client, lead):
     delete = reverse("admin:leads_erasure_delete", args=[erasure.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert Erasure.objects.exists()
+
+
+# Run in a `manage.py shell` of its own, on an SQLite file: store a person, erase them, and
+# while the connection is still open (closing the last one would checkpoint anyway), look for
+# their words in the database file and its write-ahead log.
+ERASE_AND_LOOK = """
+from pathlib import Path
+from django.db import connection
+from leads import lifecycle
+from leads.models import Erasure, Lead
+lead = Lead.objects.create(
+    first_name="Zebulon", last_name="Quillfeather", email="zq@example.com",
+    resume="SENTINEL-" * 200,
+)
+connection.cursor().execute("PRAGMA wal_autocheckpoint=0")  # as if readers held the log
+lifecycle.erase_lead(lead.pk, actor=None, reason=Erasure.Reason.REQUEST)
+database = Path(connection.settings_dict["NAME"])
+for path in [database, Path(f"{database}-wal")]:
+    data = path.read_bytes() if path.exists() else b""
+    print(path.name, b"SENTINEL-" in data or b"Quillfeather" in data)
+"""
+
+
+def test_an_erased_person_is_not_left_in_the_sqlite_files(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env |= {"DEBUG": "true", "SQLITE_PATH": str(tmp_path / "db.sqlite3")}
+
+    def manage(*args):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=Path(settings.BASE_DIR),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        ).stdout
+
+    manage("migrate", "--noinput")
+    assert manage("shell", "--verbosity", "0", "-c", ERASE_AND_LOOK).split() == [
+        "db.sqlite3",
+        "False",
+        "db.sqlite3-wal",
+        "False",
+    ]

@@ -2,6 +2,8 @@
 `manage.py export_person EMAIL` or the lead page's download."""
 
 import json
+import os
+import stat
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -116,6 +118,21 @@ def test_the_command_writes_to_a_file(person, tmp_path, capsys):
     call_command("export_person", "ines.barros@example.com", "--output", str(output))
     assert json.loads(output.read_text(encoding="utf-8"))["lead"]["email"] == person.email
     assert capsys.readouterr().out == f"Lead {person.pk}'s data written to {output}.\n"
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_the_file_is_readable_by_its_owner_alone(person, tmp_path, existing):
+    output = tmp_path / "ines.json"
+    if existing:
+        output.write_text("old")
+        output.chmod(0o644)
+    old_umask = os.umask(0o022)
+    try:
+        call_command("export_person", person.email, "--output", str(output))
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    assert json.loads(output.read_text(encoding="utf-8"))["lead"]["id"] == person.pk
 
 
 def test_the_command_says_clearly_when_nothing_is_held(lead):

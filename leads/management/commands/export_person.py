@@ -1,4 +1,5 @@
 import json
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,7 +9,8 @@ from leads import privacy
 class Command(BaseCommand):
     help = (
         "Write everything held about a person (lead, CV file names, notes, history, what they "
-        "sent again) as one JSON document, to answer an access request."
+        "sent again) as one JSON document, to answer an access request. A file written with "
+        "--output is readable by its owner alone (mode 0600)."
     )
 
     def add_arguments(self, parser):
@@ -26,7 +28,11 @@ class Command(BaseCommand):
             self.stdout.write(document)
             return
         try:
-            with open(output, "w", encoding="utf-8") as file:
+            # Readable by the app's user alone (0600), even where the umask would allow more,
+            # and made so before the person's data goes in.
+            descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)  # a file that was there keeps its mode otherwise
+            with open(descriptor, "w", encoding="utf-8") as file:
                 file.write(document + "\n")
         except OSError as error:
             raise CommandError(f"Could not write {output}: {error.strerror}.") from None
