@@ -65,13 +65,6 @@ def recorded(lead_id, key):
     return Activity.objects.filter(lead_id=lead_id, key=key).exists()
 
 
-def recorded_keys(lead_id):
-    """The keys under which tasks' outcomes are recorded for the lead."""
-    return set(
-        Activity.objects.filter(lead_id=lead_id).exclude(key="").values_list("key", flat=True)
-    )
-
-
 def record_outcome(lead_id, kind, message, key=""):
     """Record a background task's outcome; with a `key`, once per lead: a second record under
     the same key (a task run twice at the same time) is dropped."""

@@ -396,6 +396,19 @@ class StateCount(models.Model):
         return f"{self.state}: {self.leads}"
 
 
+class TaskWorker(models.Model):
+    """A running `manage.py worker` of the database queue, under the id that the task results'
+    `worker_ids` name, and when it last said it is alive (every third of TASK_LEASE_SECONDS,
+    from a thread of its own). A task still running after its worker has been silent for the
+    lease is queued again (leads/management/commands/worker.py)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.worker_id} (seen {self.seen_at:%Y-%m-%d %H:%M:%S})"
+
+
 class Activity(models.Model):
     """One entry of a lead's history. Entries are only ever added (see leads/history.py):
     no page, endpoint or admin form changes or deletes one.

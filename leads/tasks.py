@@ -9,7 +9,11 @@ queues them.
 
 Each task is idempotent: its outcome is recorded in the lead's history under a key the lead can
 have once (Activity.key), and a task that finds its outcome recorded does nothing. A task run
-twice (a retry, a "Run again" from the admin) sends one email and stores the text once.
+twice (a retry, a "Run again" from the admin) sends one email and stores the text once. A
+task whose worker dies is queued again once the worker's lease ends (manage.py worker); an
+email is recorded as soon as the mail server took it, and each copy of it has one Message-ID
+(notifications.message_id()), so only a worker dying in the moment between the two sends it
+twice, recognisably.
 
 A task that fails is queued again after a growing delay (retry_later()), TASK_MAX_ATTEMPTS times
 in all. After the last attempt the failure goes in the lead's history and the task ends FAILED,
@@ -63,14 +67,15 @@ def send_resubmission_emails(resubmission_id, site_url, attempt=1):
 
 
 def _send_emails(lead, emails, key_suffix, site_url, context, attempt, retry):
-    sent = history.recorded_keys(lead.pk)
     failures = {}
     for name, description in emails.items():
         key = f"email:{name}{key_suffix}"
-        if key in sent:
+        # Asked just before each email: another run of this task (a requeue of a task whose
+        # worker was silent for the lease, but alive) may have sent it meanwhile.
+        if history.recorded(lead.pk, key):
             continue
         try:
-            send_lead_email(name, lead, site_url, **context)
+            send_lead_email(name, lead, site_url, key, **context)
         except Exception as error:  # the mail server: refused, timed out, unknown, ...
             failures[description] = error
         else:

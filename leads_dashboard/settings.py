@@ -207,6 +207,9 @@ RQ_SHOW_ADMIN_LINK = False
 # for most of an hour loses nothing).
 TASK_MAX_ATTEMPTS = envint("TASK_MAX_ATTEMPTS", 5)
 TASK_RETRY_SECONDS = envint("TASK_RETRY_SECONDS", 30)
+# A worker says it is alive every third of TASK_LEASE_SECONDS; a task still running when its
+# worker has been silent that long (killed, out of memory, its host lost) is queued again.
+TASK_LEASE_SECONDS = envint("TASK_LEASE_SECONDS", 60)
 
 # Accepted intake submissions (the public form and anonymous POST /create) allowed per client
 # IP, as "count/period" (s, m, h, d); a submission with a mistake in it does not count. Empty

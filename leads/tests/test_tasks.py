@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from bench.run import make_hostile_pdf  # the crafted PDF of the issue, as the bench sends it
-from leads import lifecycle
+from leads import lifecycle, notifications
 from leads.cvs import text as cv_text
 from leads.models import Activity, Erasure, Lead
 from leads.tests.files import make_pdf
@@ -171,7 +171,7 @@ def test_a_task_run_twice_sends_each_email_once(queue, client):
 
 def test_a_failing_email_is_retried_until_it_is_sent(queue, client, monkeypatch, settings):
     attempts = []
-    real_send_mail = mail.send_mail
+    real_send_mail = notifications.send_mail
 
     def flaky_send_mail(*args, **kwargs):
         attempts.append(args[3])
@@ -331,7 +331,7 @@ def broken_send_mail(*args, **kwargs):
 def mail_outage(monkeypatch):
     """The mail server refuses every email until the test sets `outage.over = True`."""
     outage = types.SimpleNamespace(over=False)
-    real_send_mail = mail.send_mail
+    real_send_mail = notifications.send_mail
 
     def send_mail(*args, **kwargs):
         if not outage.over:
