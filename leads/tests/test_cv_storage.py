@@ -7,15 +7,11 @@ up through the settings as README says: CV_BUCKET, CV_BUCKET_ENDPOINT_URL, CV_BU
 the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY keys."""
 
 import io
-import runpy
 import socket
 import urllib.error
 import urllib.request
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
@@ -31,74 +27,13 @@ from leads.models import Lead, Resubmission
 from leads.tasks import read_cv
 from leads.tests.files import make_pdf
 
+from .buckets import cvs_storage_settings
 from .factories import lead_api_data, lead_form_data
-from .throwaway_servers import throwaway_server_url
 
 pytestmark = pytest.mark.django_db
 
-SETTINGS_FILE = Path(django_settings.BASE_DIR) / "leads_dashboard" / "settings.py"
-KEYS = {"AWS_ACCESS_KEY_ID": "testing-key", "AWS_SECRET_ACCESS_KEY": "testing-secret"}
-REGION = "us-east-1"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 12_000  # 3 MB: more than one chunk of the download
 PROSPECT = {"first_name": "Ana", "last_name": "Lima", "email": "ana.lima@example.com"}
-
-
-def s3_endpoint_url():
-    return throwaway_server_url("TEST_S3_ENDPOINT_URL", "scripts/with-s3")
-
-
-def cvs_storage_settings(monkeypatch, **environment):
-    """The "cvs" entry of STORAGES that leads_dashboard/settings.py gives for `environment`."""
-    for name in ("CV_BUCKET", "CV_BUCKET_ENDPOINT_URL", "CV_BUCKET_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    return runpy.run_path(str(SETTINGS_FILE))["STORAGES"]["cvs"]
-
-
-@dataclass
-class Bucket:
-    endpoint_url: str
-    name: str
-    client: object  # boto3's S3 client, with the test's keys
-
-    def keys(self):
-        contents = self.client.list_objects_v2(Bucket=self.name).get("Contents", [])
-        return sorted(item["Key"] for item in contents)
-
-    def read(self, key):
-        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
-
-
-@pytest.fixture
-def bucket(settings, monkeypatch):
-    """A new bucket on the test S3 endpoint, made the CV storage as README says (CV_BUCKET and
-    the others); emptied and deleted after the test."""
-    endpoint_url = s3_endpoint_url()
-    name = f"cvs-{uuid.uuid4().hex}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=KEYS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=KEYS["AWS_SECRET_ACCESS_KEY"],
-    )
-    client.create_bucket(Bucket=name)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "cvs": cvs_storage_settings(
-            monkeypatch,
-            CV_BUCKET=name,
-            CV_BUCKET_ENDPOINT_URL=endpoint_url,
-            CV_BUCKET_REGION=REGION,
-            **KEYS,
-        ),
-    }
-    bucket = Bucket(endpoint_url, name, client)
-    yield bucket
-    for key in bucket.keys():
-        client.delete_object(Bucket=name, Key=key)
-    client.delete_bucket(Bucket=name)
 
 
 @pytest.fixture
