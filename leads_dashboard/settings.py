@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Cache-Control: no-store on every answer that sets none (they hold personal data).
     "lib.middleware.NeverCacheMiddleware",
+    # GET /healthz for load balancers, answered before CommonMiddleware checks ALLOWED_HOSTS (a
+    # probe names the host by its address): see leads/health.py.
+    "leads.health.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "lib.middleware.RejectNullCharactersMiddleware",
@@ -325,6 +328,8 @@ FIRM_NAME = env.str("FIRM_NAME", default="Our immigration law firm")
 # HTTPS=true for production behind TLS: redirect to HTTPS, secure cookies, HSTS.
 HTTPS = envbool("HTTPS", default=False)
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer's health probe may come over plain HTTP, inside the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)

@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from leads.health import health
+
 admin.site.site_header = "Leads Dashboard"
 admin.site.site_title = "Leads Dashboard"
 admin.site.index_title = "Back office"
@@ -19,6 +21,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # For load balancers and uptime checks; leads.health.HealthCheckMiddleware answers it first.
+    path("healthz", health, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # A page, not an endpoint: GET only (drf-spectacular's OPTIONS answer needs a template
     # that the Swagger view does not have, a 500). The Split view serves Swagger UI's start-up

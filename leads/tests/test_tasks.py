@@ -29,7 +29,7 @@ from leads.cvs import text as cv_text
 from leads.models import Activity, Erasure, Lead
 from leads.tests.files import make_pdf
 
-from .throwaway_servers import throwaway_server_url
+from .throwaway_servers import redis_url, use_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,21 +50,6 @@ def form_data(n=0, **overrides):
 def api_data(n=0):
     data = form_data(n)
     return {name.upper(): value for name, value in data.items()}
-
-
-def use_redis(settings, url):
-    """What settings.py does for TASKS_URL=url."""
-    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq", "django_tasks_rq"]
-    settings.TASKS_URL = url
-    queues = settings.TASK_QUEUES
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": queues}}
-    settings.RQ_QUEUES = {queue: {"URL": url} for queue in queues}
-    # Jobs run in the worker's own process (no work horse per job), as with the database.
-    settings.RQ = {**settings.RQ, "WORKER_CLASS": "rq.worker.SimpleWorker"}
-
-
-def redis_url():
-    return throwaway_server_url("TEST_REDIS_URL", "scripts/with-redis")
 
 
 @pytest.fixture(params=["database", "redis"])

@@ -19,3 +19,18 @@ def throwaway_server_url(variable, script):
         # Each test process empties a Redis database of its own, not the one its neighbour uses.
         url = f"{url.rsplit('/', 1)[0]}/{int(worker.removeprefix('gw'))}"
     return url
+
+
+def use_redis(settings, url):
+    """What settings.py does for TASKS_URL=url."""
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq", "django_tasks_rq"]
+    settings.TASKS_URL = url
+    queues = settings.TASK_QUEUES
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": queues}}
+    settings.RQ_QUEUES = {queue: {"URL": url} for queue in queues}
+    # Jobs run in the worker's own process (no work horse per job), as with the database.
+    settings.RQ = {**settings.RQ, "WORKER_CLASS": "rq.worker.SimpleWorker"}
+
+
+def redis_url():
+    return throwaway_server_url("TEST_REDIS_URL", "scripts/with-redis")

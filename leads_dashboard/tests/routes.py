@@ -32,6 +32,7 @@ PUBLIC = {
     "admin/logout/": "the admin's sign-out",
     "api/schema/": "the OpenAPI schema: routes and field names, no lead data (checked below)",
     "api/docs/": "Swagger UI for that schema: a static page (checked below)",
+    "healthz": "load balancers' probe: each component ok or not, no lead data (test_health.py)",
 }
 
 # Admin URLs any staff user may open: they show nothing about leads (checked below).
