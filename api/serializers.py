@@ -16,7 +16,7 @@ from rest_framework.settings import api_settings
 from leads import lifecycle
 from leads.models import Activity, DuplicateEmail, Lead, Note
 from leads.states import MoveRefused
-from leads.validators import validate_no_control_characters
+from leads.validators import validate_no_control_characters, validate_no_web_address
 from lib.users import display_name
 
 # API field name -> Lead field: the original design's upper-case names, one for each of the
@@ -72,13 +72,23 @@ class StrictEmailField(StrictTextMixin, serializers.EmailField):
 WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # What validate_no_control_characters refuses.
 CONTROLS = r"\x00-\x1f\x7f-\x9f"
-# Required text: something is left after trimming.
-VISIBLE_TEXT = f"[^{WHITESPACE}]"
+# Any text: DRF refuses a NUL character in every text field.
+WITHOUT_NUL = r"^[^\x00]*$"
+# Required text: something is left after trimming, and no NUL.
+VISIBLE_TEXT = rf"^[^\x00]*[^{WHITESPACE}\x00][^\x00]*$"
 # A name: something is left after trimming, and no control character in what is left.
 VISIBLE_TEXT_WITHOUT_CONTROLS = (
     f"^[{WHITESPACE}]*"
     f"[^{WHITESPACE}{CONTROLS}](?:[^{CONTROLS}]*[^{WHITESPACE}{CONTROLS}])?"
     f"[{WHITESPACE}]*$"
+)
+
+
+# A person's name: that, and no web address in it (validate_no_web_address), spelled without
+# flags for ECMA regex: "www." and a domain's letters in either case.
+NAME = (
+    r"^(?![\s\S]*(?:://|[Ww][Ww][Ww]\.|[A-Za-z0-9-]\.[A-Za-z]{2,}/))"
+    + VISIBLE_TEXT_WITHOUT_CONTROLS.removeprefix("^")
 )
 
 
@@ -91,10 +101,27 @@ class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         if direction == "request":
-            if validate_no_control_characters in self.target.validators:
+            if validate_no_web_address in self.target.validators:
+                schema["pattern"] = NAME
+            elif validate_no_control_characters in self.target.validators:
                 schema["pattern"] = VISIBLE_TEXT_WITHOUT_CONTROLS
             elif not self.target.allow_blank:
                 schema["pattern"] = VISIBLE_TEXT
+            else:
+                schema["pattern"] = WITHOUT_NUL
+        return schema
+
+
+class StrictEmailFieldSchema(OpenApiSerializerFieldExtension):
+    """An email address: an internationalized domain is accepted and returned as typed
+    ("ana@exämple.com"), so the schema's format is idn-email; the part before the @ must still
+    be ASCII, as Django's EmailValidator requires."""
+
+    target_class = StrictEmailField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        schema["format"] = "idn-email"
         return schema
 
 

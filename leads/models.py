@@ -19,10 +19,13 @@ from .cvs.validators import validate_cv
 from .email_addresses import email_key, normalize_email
 from .search import SEARCH_KEYS
 from .states import LeadState
-from .validators import validate_no_control_characters
+from .validators import validate_no_control_characters, validate_no_web_address
 
 DUPLICATE_EMAIL_MESSAGE = "A lead with this email address already exists."
 RESUME_OR_CV_MESSAGE = "Add your resume as text or upload a CV file (or both)."
+
+# A name goes into email subjects, greetings and CSV cells (leads/validators.py).
+NAME_VALIDATORS = [validate_no_control_characters, validate_no_web_address]
 
 
 def user_field():
@@ -96,8 +99,8 @@ class Lead(models.Model):
     # sent), and in a migration: leads/tests/test_person_fields.py checks every surface has it.
     PERSON_FIELDS = ["first_name", "last_name", "email", "resume", "cv"]
 
-    first_name = models.CharField(max_length=100, validators=[validate_no_control_characters])
-    last_name = models.CharField(max_length=100, validators=[validate_no_control_characters])
+    first_name = models.CharField(max_length=100, validators=NAME_VALIDATORS)
+    last_name = models.CharField(max_length=100, validators=NAME_VALIDATORS)
     email = models.EmailField(max_length=254, validators=[validate_no_control_characters])
     resume = models.TextField("resume", blank=True, max_length=20000)
     cv = models.FileField(

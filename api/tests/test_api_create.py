@@ -289,3 +289,17 @@ def test_a_token_that_is_not_an_attorneys_is_a_prospect(client, limited):
     receipt_of(post_json(client, known, headers=headers))  # known: no 409
     receipt_of(post_json(client, lead_api_data(), headers=headers))
     error_of(post_json(client, lead_api_data(), headers=headers), 429)
+
+
+@pytest.mark.parametrize(
+    "first_name", ["WIN $1000 at http://evil.example/claim", "www.evil.example", "ｗｗｗ.evil"]
+)
+def test_a_name_with_a_web_address_is_refused_and_nothing_is_sent(client, run_worker, first_name):
+    response = client.post(
+        URL, lead_api_data(FIRST_NAME=first_name), content_type="application/json"
+    )
+    error = error_of(response, 400)
+    assert error["fields"] == {"FIRST_NAME": ["A name cannot contain a web address."]}
+    assert not Lead.objects.exists()
+    run_worker()
+    assert mail.outbox == []

@@ -5,8 +5,8 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from api.serializers import VISIBLE_TEXT, VISIBLE_TEXT_WITHOUT_CONTROLS
-from leads.validators import validate_no_control_characters
+from api.serializers import NAME, VISIBLE_TEXT, VISIBLE_TEXT_WITHOUT_CONTROLS, WITHOUT_NUL
+from leads.validators import validate_no_control_characters, validate_no_web_address
 
 pytestmark = pytest.mark.django_db
 
@@ -122,11 +122,15 @@ def test_the_docs_work_offline(client):
 
 def test_it_describes_which_text_is_refused(schema):
     properties = schema["components"]["schemas"]["LeadCreateRequest"]["properties"]
-    assert properties["FIRST_NAME"]["pattern"] == VISIBLE_TEXT_WITHOUT_CONTROLS
-    assert properties["LAST_NAME"]["pattern"] == VISIBLE_TEXT_WITHOUT_CONTROLS
+    assert properties["FIRST_NAME"]["pattern"] == NAME
+    assert properties["LAST_NAME"]["pattern"] == NAME
     assert properties["RESUME"]["pattern"] == VISIBLE_TEXT
     with_cv = schema["components"]["schemas"]["LeadCreateWithCVRequest"]["properties"]
-    assert "pattern" not in with_cv["RESUME"]
+    # Blank is allowed there (a CV may stand in for it): drf-spectacular says so with a oneOf.
+    assert with_cv["RESUME"]["oneOf"][0]["pattern"] == WITHOUT_NUL
+    assert properties["EMAIL"]["format"] == "idn-email"
+    lead = schema["components"]["schemas"]["Lead"]["properties"]
+    assert lead["EMAIL"]["format"] == "idn-email"  # as returned too
     assert "pattern" not in schema["components"]["schemas"]["Lead"]["properties"]["FIRST_NAME"]
 
 
@@ -149,12 +153,48 @@ def test_the_patterns_agree_with_the_rules_they_describe():
     # schemathesis validates with) and by Python's re: both must agree with the API.
     jsonschema_rs = pytest.importorskip("jsonschema_rs")
     visible = jsonschema_rs.validator_for({"type": "string", "pattern": VISIBLE_TEXT})
+    any_text = jsonschema_rs.validator_for({"type": "string", "pattern": WITHOUT_NUL})
     name = jsonschema_rs.validator_for({"type": "string", "pattern": VISIBLE_TEXT_WITHOUT_CONTROLS})
     for char in CHARACTERS:
         for text in (char, f"Ada{char}", f"{char}Ada", f"A{char}B", f"{char}{char}"):
-            required = text.strip() != ""
+            required = text.strip() != "" and "\x00" not in text
             assert bool(re.search(VISIBLE_TEXT, text)) == required, repr(text)
             assert visible.is_valid(text) == required, repr(text)
+            assert (
+                any_text.is_valid(text)
+                == bool(re.search(WITHOUT_NUL, text))
+                == ("\x00" not in text)
+            ), repr(text)
             accepted = accepted_name(text)
             assert bool(re.search(VISIBLE_TEXT_WITHOUT_CONTROLS, text)) == accepted, repr(text)
             assert name.is_valid(text) == accepted, repr(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ana",
+        "Ana-Maria",
+        "St.John",
+        "O'Brien",
+        "J. R. R.",
+        "WIN $1000 at http://evil.example/claim",
+        "hxxp://evil",
+        "www.evil.example",
+        "WWW.EVIL",
+        "evil.example/claim",
+        "Ana www.x.com",
+        "a.b/c",
+    ],
+)
+def test_the_name_pattern_agrees_with_the_rule_it_describes(text):
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    try:
+        validate_no_web_address(text)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert bool(re.search(NAME, text)) == accepted
+    assert jsonschema_rs.validator_for({"type": "string", "pattern": NAME}).is_valid(text) == (
+        accepted
+    )

@@ -232,3 +232,13 @@ def test_ipv4_clients_of_a_dual_stack_server_are_counted_apart(client, settings)
     for n, other in enumerate(["::ffff:127.0.0.10", "::1", "127.0.0.11"]):
         response = post(client, {"email": f"other-{n}@example.com"}, REMOTE_ADDR=other)
         assert response.status_code == 302, other
+
+
+def test_a_name_with_a_web_address_is_a_form_error_and_no_email_carries_it(client, run_worker):
+    data = {**VALID, "first_name": "WIN $1000 at http://evil.example/claim"}
+    response = client.post(URL, data)
+    assert response.status_code == 200
+    assert "A name cannot contain a web address." in response.content.decode()
+    assert not Lead.objects.exists()
+    run_worker()
+    assert mail.outbox == []
