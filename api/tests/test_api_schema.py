@@ -100,7 +100,11 @@ def test_it_describes_pagination_and_filters(schema):
         "ordering",
         "page",
         "page_size",
+        "cursor",
     }
+    # Following a cursor, a page has no count.
+    assert schema["components"]["schemas"]["PaginatedLeadList"]["required"] == ["results"]
+    assert "absent with a cursor" in paginated["count"]["description"]
     assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
     # The filters are the list page's (leads/filters.py), described from their help texts.
     assert parameters["state"]["schema"]["enum"] == ["PENDING", "REACHED_OUT"]

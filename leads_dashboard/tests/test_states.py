@@ -66,7 +66,11 @@ def three_states(transactional_db, monkeypatch):
     monkeypatch.setitem(state_filter.extra, "choices", ThreeStates.choices)
     # What was built from the choices (the filter's form field, the serializers' fields) is
     # built again in this test, and what it builds is dropped after it.
-    built = [(state_filter, "_field"), *((cls, "_built_fields") for cls in _serializers())]
+    built = [
+        (state_filter, "_field"),
+        (LeadFilter, "_built_form_class"),
+        *((cls, "_built_fields") for cls in _serializers()),
+    ]
     for owner, name in built:
         if name in vars(owner):
             monkeypatch.delattr(owner, name)
