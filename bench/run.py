@@ -874,6 +874,9 @@ def best_rounds(results):
     return kept
 
 
+LIST_TARGET = 0.5
+
+
 def print_summary(results, small, large):
     by_key = {(r["scenario"], r["target"]): r for r in results}
     print()
@@ -913,6 +916,17 @@ def print_summary(results, small, large):
                 f"{r['rps'] / new['rps']:.2f} (issue 10 wants ~1, within "
                 f"{KNOWN_EMAIL_TOLERANCE:.0%}: {verdict(abs(p50 - 1) <= KNOWN_EMAIL_TOLERANCE)})"
             )
+        elif r["scenario"] == "3. GET /get at small" and ("2. GET /get/<id>", "project") in by_key:
+            # Issue 24's proxy for the list against the FastAPI peer: the first page of 25 at
+            # half the rate of one lead or better.
+            one = by_key[("2. GET /get/<id>", "project")]
+            value = r["rps"] / one["rps"]
+            ratio = (
+                f"list/get one {value:.2f} (target >= {LIST_TARGET}: "
+                f"{verdict(value >= LIST_TARGET)})"
+            )
+            if floor := by_key.get(("2. GET /get/<id>", "floor+token")):
+                ratio += f"; list/floor+token get one {r['rps'] / floor['rps']:.2f}"
         elif r["scenario"].startswith(("7.", "8.")):
             ratio = f"p99 target < {P99_TARGET_MS} ms: {verdict(r['p99'] < P99_TARGET_MS)}"
         elif r["target"] == "project" and "large" in r["scenario"]:
