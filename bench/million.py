@@ -130,7 +130,10 @@ def run(runs):
     measure("dashboard, after a new lead", pages, "/dashboard/", before=new_lead)
     measure("dashboard, after a reach-out", pages, "/dashboard/", before=reach_out)
     measure("list", pages, "/leads/")
-    measure("list, deep page", pages, "/leads/?page=20000")
+    # Page 20,000 (500,000 leads in) at a million or more; the middle page of a smaller list.
+    deep = min(20000, Lead.objects.count() // 50 or 1)
+    middle = Lead.objects.count() // 50 or 1
+    measure("list, deep page", pages, f"/leads/?page={deep}")
     measure("list, search", pages, "/leads/?search=amara+okafor")
     measure("list, attention", pages, "/leads/?attention=1")
     for column in LIST_SORTS:
@@ -145,6 +148,11 @@ def run(runs):
     measure("API list, search", api, "/get?search=amara+okafor")
     for ordering in ("last_name", "-last_name", "email", "-updated_at"):
         measure(f"API, PENDING by {ordering}", api, f"/get?state=PENDING&ordering={ordering}")
+    measure("API list, deep page", api, f"/get?page={deep}")
+    if middle != deep:
+        measure("API list, middle page", api, f"/get?page={middle}")
+    measure("API list, cursor, first", api, "/get?cursor=")
+    measure("API list, cursor, deep", api, deep_cursor(Lead.objects.count() // 2))
     measure("API one lead", api, f"/get/{lead_id}")
 
     print(f"\n{Lead.objects.count()} leads, {runs} runs each, server time in ms\n")
@@ -152,6 +160,22 @@ def run(runs):
     print(f"|{'-' * 36}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
     for label, _url, median, fastest, slowest in rows:
         print(f"| {label:<34} | {median:7.1f} | {fastest:7.1f} | {slowest:7.1f} |")
+
+
+def deep_cursor(position):
+    """GET /get's cursor link to the page that starts `position` leads into the list (newest
+    first), as an API client following `next` would reach it."""
+    from rest_framework.pagination import Cursor
+
+    from api.views import LeadCursorPagination
+    from leads.models import Lead
+
+    created_at = Lead.objects.order_by("-created_at", "-id").values_list("created_at", flat=True)[
+        position
+    ]
+    pagination = LeadCursorPagination()
+    pagination.base_url = "/get"
+    return pagination.encode_cursor(Cursor(offset=0, reverse=False, position=str(created_at)))
 
 
 if __name__ == "__main__":
