@@ -266,6 +266,35 @@ class NoteSerializer(serializers.ModelSerializer):
         return display_name(note.author)
 
 
+class LeadListSerializer(LeadSerializer):
+    """A row of GET /get: LeadSerializer's fields and values, read straight from the lead's
+    columns. DRF's own reading (for each field of each row: the field's source, its checks, its
+    to_representation) was a fifth of a page of 25 (2.8 -> 2.2 ms in process; make bench's list
+    against GET /get/<id>, docs/architecture.md). The times are written as DRF writes them (ISO
+    8601 in the current time zone, "Z" for UTC); test_api_list.py checks that each row is what
+    LeadSerializer gives."""
+
+    # (API name, the lead's attribute, whether it is a time), in LeadSerializer's order.
+    COLUMNS = [
+        (name, source, isinstance(Lead._meta.get_field(source), models.DateTimeField))
+        for name, source in FIELD_SOURCES.items()
+    ]
+
+    def to_representation(self, lead):
+        if not hasattr(self, "_timezone"):
+            self._timezone = timezone.get_current_timezone()
+        row = {}
+        for name, source, is_time in self.COLUMNS:
+            value = getattr(lead, source)
+            if is_time and value is not None:
+                value = value.astimezone(self._timezone).isoformat()
+                if value.endswith("+00:00"):
+                    value = value[:-6] + "Z"
+            row[name] = value
+        row["CV_URL"] = self.get_CV_URL(lead)
+        return row
+
+
 class LeadDetailSerializer(LeadSerializer):
     """One lead for GET /get/<id>: the lead and its internal notes, newest first."""
 

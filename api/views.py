@@ -36,6 +36,7 @@ from .serializers import (
     LeadCreateSerializer,
     LeadCreateWithCVSerializer,
     LeadDetailSerializer,
+    LeadListSerializer,
     LeadSerializer,
     PageParametersSerializer,
     SubmissionReceiptSerializer,
@@ -330,7 +331,7 @@ class LeadFilterBackend(DjangoFilterBackend):
 )
 class LeadListView(generics.ListAPIView):
     permission_classes = [CanViewLeads]
-    serializer_class = LeadSerializer
+    serializer_class = LeadListSerializer
     pagination_class = LeadPagination
     # The filters of the attorneys' list page and its export (leads/filters.py).
     filter_backends = [LeadFilterBackend]

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -5,10 +6,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
+from rest_framework.utils.encoders import JSONEncoder as DRFJSONEncoder
 
+from api.serializers import LeadSerializer
 from leads import lifecycle
 from leads.models import Activity, Lead
 from leads.tests.factories import AttorneyFactory, LeadFactory
+from leads.tests.files import pdf_upload
 
 from .helpers import error_of
 
@@ -351,3 +355,23 @@ def test_a_deep_cursor_page_reads_no_more_than_the_first(attorney_client):
         assert attorney_client.get(url).status_code == 200
     sql = next(q["sql"] for q in deep.captured_queries if "LIMIT" in q["sql"])
     assert "OFFSET" not in sql  # read from where the last page ended
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "America/New_York"])
+def test_each_row_is_what_the_lead_serializer_gives(attorney_client, attorney, settings, time_zone):
+    settings.TIME_ZONE = time_zone
+    with_cv = LeadFactory(cv=pdf_upload())
+    reached = LeadFactory()
+    lifecycle.move_lead(
+        reached, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney
+    )
+    LeadFactory()
+    rows = attorney_client.get(reverse("api:lead_list")).json()["results"]
+    request = attorney_client.get(reverse("api:lead_list")).wsgi_request
+    for row in rows:
+        lead = Lead.objects.get(pk=row["LEAD_ID"])
+        expected = LeadSerializer(lead, context={"request": request}).data
+        assert list(row) == list(expected)
+        assert row == json.loads(json.dumps(expected, cls=DRFJSONEncoder))
+    assert {row["LEAD_ID"] for row in rows} >= {with_cv.pk, reached.pk}
+    assert next(row for row in rows if row["LEAD_ID"] == with_cv.pk)["CV_URL"]
