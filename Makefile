@@ -9,7 +9,7 @@ PORT ?= 8000
 DEPLOY_ENV := DEBUG=false HTTPS=true ALLOWED_HOSTS=leads.example.com \
 	SECRET_KEY=check-deploy-$$(date +%s)-k3y-that-is-long-enough-and-random-enough-xx
 
-.PHONY: db run serve test test-fast test-postgres test-scaleout check-deploy bench bench-million format clean
+.PHONY: db run demo serve test test-fast test-postgres test-scaleout check-deploy bench bench-million format clean
 
 $(VENV)/installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,17 @@ run: db
 	@echo "Leads Dashboard: http://$(HOST):$(PORT)/ (intake form), http://$(HOST):$(PORT)/leads/ (attorneys)"
 	@echo "Create the first attorney account with:"
 	@echo "    $(BIN)/python manage.py create_attorney you@yourfirm.example"
+	@echo "Another port: make run PORT=8001. Sample leads to look at: make demo (development only)."
 	@echo
 	$(PROCESSES) Procfile.dev
+
+## demo: 300 made-up leads in the development database (SQLite, DEBUG on), to look around the
+## pages on a first run; never on a firm's real database
+demo: export DEBUG = true
+demo: db
+	@if [ -n "$$DATABASE_URL" ]; then echo "make demo seeds the development SQLite database only: unset DATABASE_URL"; exit 1; fi
+	$(BIN)/python manage.py seed_leads 300
+	@echo "300 sample leads added: http://$(HOST):$(PORT)/leads/ (after make run)"
 
 ## serve: production mode (DEBUG off): gunicorn and the worker, from the Procfile
 serve: $(VENV)/installed

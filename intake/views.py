@@ -85,6 +85,11 @@ def thanks(request):
         )
     except signing.BadSignature:  # none, expired or tampered with
         email = ""
-    response = render(request, "intake/thanks.html", {"email": email})
+    context = {
+        "email": email,
+        "response_time": settings.FIRM_RESPONSE_TIME,
+        "firm_contact": settings.FIRM_CONTACT,
+    }
+    response = render(request, "intake/thanks.html", context)
     response.delete_cookie(SUBMITTED_EMAIL_COOKIE, samesite="Lax")
     return response

@@ -323,7 +323,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leads Dashboard <nor
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 ATTORNEY_EMAIL = env.str("ATTORNEY_EMAIL", default="attorneys@localhost")
-FIRM_NAME = env.str("FIRM_NAME", default="Our immigration law firm")
+FIRM_NAME = env.str("FIRM_NAME", default="Example Immigration Law")
+# The thank-you page: when the firm answers ("within two business days"), and how a prospect
+# reaches it meanwhile (a phone number, an address; empty: not shown).
+FIRM_RESPONSE_TIME = env.str("FIRM_RESPONSE_TIME", default="within two business days")
+FIRM_CONTACT = env.str("FIRM_CONTACT", default="")
 
 # HTTPS=true for production behind TLS: redirect to HTTPS, secure cookies, HSTS.
 HTTPS = envbool("HTTPS", default=False)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from leads.health import health
+from lib.auth_forms import EmailAdminAuthenticationForm, EmailAuthenticationForm
 
 admin.site.site_header = "Leads Dashboard"
 admin.site.site_title = "Leads Dashboard"
@@ -12,13 +13,19 @@ admin.site.index_title = "Back office"
 # Django's navigation sidebar would take a quarter of a laptop's screen on every page, for two
 # models that the index and the breadcrumbs reach as well: the lead list needs the width.
 admin.site.enable_nav_sidebar = False
+# Staff sign in with their email address, there as on /accounts/login/.
+admin.site.login_form = EmailAdminAuthenticationForm
 
 # The one inline <style> of drf-spectacular's Swagger UI page, allowed by its hash (test_csp.py
 # recomputes it, so an upgrade that changes the style says so).
 SWAGGER_UI_STYLE = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     # For load balancers and uptime checks; leads.health.HealthCheckMiddleware answers it first.

@@ -27,7 +27,7 @@ SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "heig
 def sign_in(page, live_server):
     attorney = AttorneyFactory(username="attorney@firm.example", first_name="Alex")
     page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill(attorney.username)
+    page.get_by_label("Email address").fill(attorney.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/dashboard/$"))

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -264,6 +265,17 @@ def test_login_page_and_redirect_to_dashboard(client, attorney):
         {"username": attorney.username, "password": "correct horse battery staple"},
     )
     assert response.status_code == 302 and response.url == reverse("attorneys:dashboard")
+
+
+@pytest.mark.parametrize("url_name", ["login", "admin:login"])
+def test_sign_in_asks_for_the_email_address_and_links_nowhere_else(client, url_name):
+    page = client.get(reverse(url_name)).content.decode()
+    assert re.search(r'<label for="id_username"[^>]*>Email address', page)
+    assert 'type="email" name="username"' in page
+    assert "Username" not in page
+    if url_name == "login":
+        assert "Staff sign-in" not in page  # the page itself
+        assert "Staff sign-in" in client.get(reverse("intake:form")).content.decode()
 
 
 def test_logout(attorney_client):

@@ -49,6 +49,27 @@ def test_thank_you_page_renders(client):
     assert b"Thank you" in response.content
 
 
+def test_the_thank_you_page_says_when_and_how_to_reach_the_firm_and_invites_no_resend(
+    client, settings
+):
+    settings.FIRM_NAME = "Garcia & Lee Immigration"
+    settings.FIRM_RESPONSE_TIME = "within one business day"
+    settings.FIRM_CONTACT = "+1 555 0100"
+    page = post(client, follow=True).content.decode()
+    assert "contacts you by email at maria.gonzalez@example.com within one business day" in page
+    assert "To reach Garcia &amp; Lee Immigration meanwhile: +1 555 0100" in page
+    assert "Back to the form" not in page
+    settings.FIRM_CONTACT = ""
+    assert (
+        "To reach" not in post(client, {"email": "other@example.com"}, follow=True).content.decode()
+    )
+
+
+def test_the_default_firm_name_reads_well_in_a_sentence(client):
+    page = client.get(URL).content.decode()
+    assert "Only Example Immigration Law's attorneys and staff see what you send" in page
+
+
 def test_it_trims_names(client):
     post(client, {"first_name": "  Maria  ", "last_name": " Gonzalez "})
     lead = Lead.objects.get()

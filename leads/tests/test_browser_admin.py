@@ -67,7 +67,7 @@ def back_office(settings):
 
 def sign_in(page, url, user):
     page.goto(url + reverse("admin:login"))
-    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Email address").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/admin/$"))

@@ -66,7 +66,7 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
     # An attorney signs in, finds the lead by search and marks it reached out.
     page.goto(live_server.url + "/leads/")
     page.wait_for_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Username").fill(attorney.username)
+    page.get_by_label("Email address").fill(attorney.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/leads/$"))

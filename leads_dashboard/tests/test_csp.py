@@ -138,7 +138,7 @@ def test_every_page_works_under_the_policy(live_server, page, csp_violations):
 
     visit(page, url + reverse("intake:form"))
     visit(page, url + reverse("login"))
-    page.get_by_label("Username").fill(attorney.username)
+    page.get_by_label("Email address").fill(attorney.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/dashboard/$"))
