@@ -42,8 +42,10 @@ run: db
 ## demo: 300 made-up leads in the development database (SQLite, DEBUG on), to look around the
 ## pages on a first run; never on a firm's real database
 demo: export DEBUG = true
-demo: db
-	@if [ -n "$$DATABASE_URL" ]; then echo "make demo seeds the development SQLite database only: unset DATABASE_URL"; exit 1; fi
+demo: $(VENV)/installed
+	@$(BIN)/python manage.py shell --verbosity 0 -c "import sys; from django.db import connection; sys.exit(connection.vendor != 'sqlite')" \
+		|| { echo "make demo seeds the development SQLite database only (DATABASE_URL is set here)"; exit 1; }
+	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_leads 300
 	@echo "300 sample leads added: http://$(HOST):$(PORT)/leads/ (after make run)"
 
