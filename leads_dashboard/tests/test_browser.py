@@ -135,3 +135,28 @@ def test_prospect_applies_and_attorney_marks_reached_out(live_server, page, mail
     assert [(row["first_name"], row["email"]) for row in rows] == [
         ("Amara", "amara.okafor@example.com")
     ]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_every_page_s_content_keeps_clear_of_the_header(live_server, page, width, height):
+    attorney = AttorneyFactory()
+    lead = LeadFactory()
+    page.set_viewport_size({"width": width, "height": height})
+    public = ["/", "/accounts/login/"]
+    staff = ["/dashboard/", "/leads/", f"/leads/{lead.pk}/", f"/leads/{lead.pk}/edit/"]
+    for path in public + ["sign in"] + staff:
+        if path == "sign in":
+            page.get_by_label("Email address").fill(attorney.username)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(re.compile(r"/dashboard/$"))
+            continue
+        page.goto(live_server.url + path)
+        gap = page.evaluate(
+            """() => {
+                const header = document.querySelector(".site-header").getBoundingClientRect();
+                const first = document.querySelector("main > :not(.skip-link)");
+                return first.getBoundingClientRect().top - header.bottom;
+            }"""
+        )
+        assert gap >= 16, f"{path} at {width}px: the content is {gap}px below the header"
