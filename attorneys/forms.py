@@ -55,6 +55,8 @@ class EraseForm(forms.Form):
     def __init__(self, lead, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.lead = lead
+        # The attorney sees the address on the lead's page already: say which one to type.
+        self.fields["email"].help_text = f"Type {lead.email} to confirm that this is the person."
 
     def clean_email(self):
         if email_key(self.cleaned_data["email"]) != self.lead.email_key:

@@ -220,6 +220,10 @@ def test_the_page_says_what_goes_and_asks_for_the_email(person, eraser_client):
     html = response.content.decode()
     assert "CV files: 2" in html
     assert '<label for="id_email">The person&#x27;s email address' in html
+    # Which address to type, and a button that does not look like Cancel.
+    assert f"Type {person.email} to confirm that this is the person." in html
+    assert '<button type="submit" class="button danger">Erase this person</button>' in html
+    assert '<fieldset class="field choices"' in html
     assert Lead.objects.filter(pk=person.pk).exists()
 
 
