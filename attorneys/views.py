@@ -390,13 +390,16 @@ def lead_create(request):
 @attorney_required("leads.change_lead")
 def lead_edit(request, pk):
     lead = _get_lead_or_404(pk)
+    stored_name = lead.full_name  # the form's validation puts the typed name on the lead
     form = LeadForm(request.POST or None, request.FILES or None, instance=lead, user=request.user)
-    return _lead_form_page(request, form, lifecycle.change_lead, "Changes saved.", lead)
+    saved = "Changes saved."
+    return _lead_form_page(request, form, lifecycle.change_lead, saved, lead, stored_name)
 
 
-def _lead_form_page(request, form, save, done, lead=None):
+def _lead_form_page(request, form, save, done, lead=None, stored_name=""):
     """The attorneys' lead form: on a valid POST, `save` (lifecycle.create_lead or change_lead)
-    and back to the lead with the message `done`; else the form, with its errors."""
+    and back to the lead with the message `done` (and to the list it came from, whose query
+    string the page keeps); else the form, with its errors summarised at the top."""
     if request.method == "POST" and form.is_valid():
         try:
             saved = save(form.save(commit=False), source=Activity.Source.PAGE, actor=request.user)
@@ -404,8 +407,9 @@ def _lead_form_page(request, form, save, done, lead=None):
             form.add_error(None, error)
         else:
             messages.success(request, done.format(name=saved.full_name))
-            return redirect(saved)
-    return render(request, "attorneys/lead_form.html", {"form": form, "lead": lead})
+            return redirect(saved.get_absolute_url() + _query(request))
+    context = {"form": form, "lead": lead, "lead_name": stored_name, "list_query": _query(request)}
+    return render(request, "attorneys/lead_form.html", context)
 
 
 @require_POST

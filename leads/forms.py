@@ -17,6 +17,14 @@ class PersonFieldsMixin:
     def short_person_fields(self):
         return [self[f.name] for f in Lead.short_person_fields() if f.name in self.fields]
 
+    def error_summary(self):
+        """For includes/error_summary.html: (message, id of the field it is about, or "") for
+        each error, in the page's order."""
+        summary = [(error, "") for error in self.non_field_errors()]
+        for field in self.visible_fields():
+            summary += [(f"{field.label}: {error}", field.auto_id) for error in field.errors]
+        return summary
+
 
 class CVInput(forms.ClearableFileInput):
     """A file input that never links to the stored file: CVs have no public URL."""

@@ -228,6 +228,28 @@ def test_edit_refuses_duplicate_email(attorney_client, lead):
     assert lead.email != "TAKEN@example.com"
 
 
+def test_edit_errors_are_summarised_as_on_the_intake_form(attorney_client, lead):
+    url = reverse("attorneys:lead_edit", args=[lead.pk])
+    stored = lead.full_name
+    page = attorney_client.post(
+        url, lead_form_data(lead, first_name="Changed", email="not-an-email")
+    ).content.decode()
+    assert re.search(r"<title>Error: Edit " + re.escape(stored), page)
+    assert f"<h1>Edit {stored}</h1>" in page  # the stored name, not the unsaved one
+    assert '<div class="error-summary" role="alert" tabindex="-1" autofocus' in page
+    assert '<a href="#id_email">Email: Enter a valid email address.</a>' in page
+
+
+def test_edit_goes_back_to_the_list_it_came_from(attorney_client, lead):
+    query = "?state=PENDING&page=1"
+    detail = attorney_client.get(reverse("attorneys:lead_detail", args=[lead.pk]) + query)
+    edit_url = reverse("attorneys:lead_edit", args=[lead.pk]) + query
+    assert f'href="{edit_url.replace("&", "&amp;")}"' in detail.content.decode()
+    response = attorney_client.post(edit_url, lead_form_data(lead, first_name="Saved"))
+    assert response.status_code == 302
+    assert response.url == reverse("attorneys:lead_detail", args=[lead.pk]) + query
+
+
 def test_edit_does_not_link_to_the_cv_file(attorney_client):
     lead = LeadFactory(cv=pdf_upload())
     html = attorney_client.get(reverse("attorneys:lead_edit", args=[lead.pk])).content.decode()
