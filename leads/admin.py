@@ -76,11 +76,16 @@ class ReadOnlyInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="When")
+    def created(self, obj):
+        """Its time as on the attorneys' pages, with the time zone's abbreviation."""
+        return when(obj.created_at)
+
 
 class ActivityInline(ReadOnlyInline):
     model = Activity
     verbose_name_plural = "history"
-    fields = ["created_at", "kind", "source", "actor", "changes_summary", "message"]
+    fields = ["created", "kind", "source", "actor", "changes_summary", "message"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -94,7 +99,7 @@ class ActivityInline(ReadOnlyInline):
 
 class NoteInline(ReadOnlyInline):
     model = Note
-    fields = ["author", "created_at", "body"]
+    fields = ["author", "created", "body"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -105,7 +110,7 @@ class ResubmissionInline(ReadOnlyInline):
     model = Resubmission
     verbose_name_plural = "sent again by the prospect"
     # The CV is downloaded from the lead's page (permission-checked), never linked from here.
-    fields = ["created_at", *(field.name for field in Lead.person_fields(files=False)), "has_cv"]
+    fields = ["created", *(field.name for field in Lead.person_fields(files=False)), "has_cv"]
     readonly_fields = fields
 
     @admin.display(description="CV", boolean=True)
@@ -147,7 +152,9 @@ class LeadAdmin(BoundedDateHierarchy, admin.ModelAdmin):
     search_fields = ["first_name", "last_name", "email"]
     date_hierarchy = "created_at"
     list_select_related = ["reached_out_by"]
-    readonly_fields = ["created_at", "updated_at", "reached_out_at", "reached_out_by"]
+    # The times as on the attorneys' pages: in TIME_ZONE, its abbreviation shown (Django's
+    # read-only dates carry none).
+    readonly_fields = ["created", "updated", "reached_out", "reached_out_by"]
     fields = [*Lead.PERSON_FIELDS, "state", *readonly_fields]
     # And "Mark selected leads as <state>", one per state: see get_actions().
     actions = ["export_csv"]
@@ -187,6 +194,18 @@ class LeadAdmin(BoundedDateHierarchy, admin.ModelAdmin):
     @admin.display(description="Submitted", ordering="created_at")
     def submitted(self, lead):
         return when(lead.created_at)
+
+    @admin.display(description="Created at")
+    def created(self, lead):
+        return when(lead.created_at)
+
+    @admin.display(description="Updated at")
+    def updated(self, lead):
+        return when(lead.updated_at)
+
+    @admin.display(description="Reached out at")
+    def reached_out(self, lead):
+        return when(lead.reached_out_at) or "-"
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.contrib import admin
@@ -243,3 +244,13 @@ def test_without_the_change_permission_a_new_lead_can_only_start_pending(client,
     response = client.post(page, lead_form_data(state="PENDING"))
     assert response.status_code == 302
     assert Lead.objects.get().state == Lead.State.PENDING
+
+
+def test_the_change_page_s_times_carry_their_time_zone(client, settings):
+    settings.TIME_ZONE = "Europe/Madrid"
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    lead = LeadFactory()
+    page = client.get(reverse("admin:leads_lead_change", args=[lead.pk])).content.decode()
+    # Created and updated, each with CET/CEST, as on the attorneys' pages.
+    assert len(re.findall(r'<time datetime="[^"]+"[^>]*>', page)) >= 2
+    assert re.search(r"CES?T", page)

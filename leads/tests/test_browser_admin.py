@@ -21,6 +21,7 @@ from leads.models import Activity, Lead, Note
 from leads.tasks import read_cv
 from leads.tests.browser import screenshot
 from leads.tests.factories import PASSWORD
+from leads.tests.files import pdf_upload
 
 from .factories import AttorneyFactory, LeadFactory, UserFactory
 
@@ -52,7 +53,10 @@ def back_office(settings):
         )
     LeadFactory.create_batch(24)
 
-    submitted = LeadFactory.build(first_name="Amara", last_name="Okafor", email="amara@example.com")
+    # With a CV: its link on the change page sits in a line of text.
+    submitted = LeadFactory.build(
+        first_name="Amara", last_name="Okafor", email="amara@example.com", cv=pdf_upload()
+    )
     lead = lifecycle.submit_lead(submitted, source=Activity.Source.FORM, site_url="http://x/")
     lifecycle.move_lead(lead, Lead.State.REACHED_OUT, source=Activity.Source.PAGE, actor=attorney)
     lifecycle.add_note(
