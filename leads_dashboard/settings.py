@@ -201,7 +201,12 @@ if TASKS_URL:
     RQ_QUEUES = {queue: {"URL": TASKS_URL} for queue in TASK_QUEUES}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
-RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+# leads/tasks_rq.py: a job whose worker died runs again, as on the database queue.
+RQ = {
+    "JOB_CLASS": "leads.tasks_rq.Job",
+    "QUEUE_CLASS": "leads.tasks_rq.Queue",
+    "WORKER_CLASS": "leads.tasks_rq.Worker",
+}
 # django-rq's pages show jobs' arguments and tracebacks: leads/admin.py registers them for
 # superusers only, instead of for every staff user.
 RQ_SHOW_ADMIN_LINK = False

@@ -42,6 +42,7 @@ class Command(BaseCommand):
         if settings.TASKS_URL:
             # In the order given: a worker of every queue takes the emails before the CVs. The
             # scheduler moves retries (tasks with a run_after) to their queue when they are due.
+            # The lease is RQ's job heartbeat (settings.RQ's WORKER_CLASS, leads/tasks_rq.py).
             queues = [queue] if queue else settings.TASK_QUEUES
             args = [*queues, "--with-scheduler", *(["--burst"] if burst else [])]
             call_command("rqworker", *args, verbosity=verbosity)
