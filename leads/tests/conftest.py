@@ -1,5 +1,9 @@
 """Fixtures of the domain's tests that several modules use."""
 
+import asyncio
+import email
+import socket
+import threading
 import uuid
 
 import boto3
@@ -37,3 +41,35 @@ def bucket(settings, monkeypatch):
     for key in bucket.keys():
         client.delete_object(Bucket=name, Key=key)
     client.delete_bucket(Bucket=name)
+
+
+@pytest.fixture
+def mail_server():
+    """An SMTP server (aiosmtpd) that takes the whole of the first message, then never answers
+    it (as a server that hangs on DATA), and accepts the others. Returns its port, the first
+    message (`hung`, set once it hangs) and the messages it accepted."""
+    from aiosmtpd.controller import Controller
+
+    server = type("MailServer", (), {})()
+    server.hung, server.received, server.hanging = [], [], threading.Event()
+    released = threading.Event()
+
+    class Handler:
+        async def handle_DATA(self, smtp, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            message = (envelope.rcpt_tos, email.message_from_bytes(envelope.content))
+            if not server.hung:
+                server.hung.append(message)
+                server.hanging.set()
+                while not released.is_set():
+                    await asyncio.sleep(0.1)
+                return "451 Never answered"
+            server.received.append(message)
+            return "250 Message accepted"
+
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        server.port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=server.port)
+    controller.start()
+    yield server
+    released.set()
+    controller.stop()

@@ -3,10 +3,7 @@ real `manage.py worker` processes (RQ's, each with a work horse per job), one ki
 horse (as its host lost), another started at once. Runs under scripts/with-redis."""
 
 import os
-import secrets
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import django_rq
@@ -16,17 +13,15 @@ from django_tasks import default_task_backend
 
 from leads.models import Activity, Lead
 
-from .test_task_lease import (
+from .throwaway_servers import redis_url, use_redis
+from .workers import (
     ATTORNEYS,
     PROSPECT,
-    ROOT,
     WAIT_SECONDS,
     form_data,
-    mail_server,  # noqa: F401 (a fixture)
     wait_until,
-    worker_database_url,
+    worker_processes,
 )
-from .throwaway_servers import redis_url, use_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,41 +37,16 @@ def redis(settings):
 
 
 @pytest.fixture
-def start_worker(mail_server, redis, tmp_path):  # noqa: F811 (the fixture)
+def start_worker(mail_server, redis, tmp_path):
     """Starts `manage.py worker` processes on the test database and Redis, with a lease of
     3 s."""
-    processes = []
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TEST_"))},
-        "DJANGO_SETTINGS_MODULE": "leads_dashboard.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": worker_database_url(),
-        "TASKS_URL": redis,
-        "EMAIL_URL": f"smtp://127.0.0.1:{mail_server.port}",
-        "EMAIL_TIMEOUT": str(WAIT_SECONDS),
-        "ATTORNEY_EMAIL": ATTORNEYS,
-        "CV_ROOT": str(tmp_path / "cvs"),
-        "TASK_LEASE_SECONDS": "3",
-    }
-
-    def start():
-        log = open(tmp_path / f"worker-{len(processes)}.log", "w")  # noqa: SIM115 (closed below)
-        command = [sys.executable, "manage.py", "worker", "--queue", "default"]
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        processes.append((process, log))
-        return process
-
-    yield start
-    for process, log in processes:
-        process.terminate()  # RQ's warm shutdown: the job running, if any, ends first
-        process.wait(timeout=WAIT_SECONDS)
-        log.close()
+    with worker_processes(mail_server, tmp_path, TASKS_URL=redis, TASK_LEASE_SECONDS="3") as start:
+        yield start
 
 
 def test_a_job_of_a_killed_worker_runs_again_and_sends_each_email_once(
     client,
-    mail_server,  # noqa: F811 (the fixture)
+    mail_server,
     start_worker,
 ):
     client.post(reverse("intake:form"), form_data())
