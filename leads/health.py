@@ -169,8 +169,11 @@ class HealthCheckMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.path = None  # /healthz, reversed once (this runs for every request)
 
     def __call__(self, request):
-        if request.path == reverse("healthz"):
+        if self.path is None:
+            self.path = reverse("healthz")
+        if request.path == self.path:
             return async_to_sync(health)(request)
         return self.get_response(request)
