@@ -265,8 +265,7 @@ def undo_moves(moved, *, source, actor):
             lead.reached_out_at = entry.reached_out_at
             by = entry.reached_out_by_id
             lead.reached_out_by_id = by if by and users.filter(pk=by).exists() else None
-            lead.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
-            history.record_state_change(lead, old_state, source, actor)
+            _save_move(lead, old_state, source, actor)
             undone.restored += 1
     return undone
 
@@ -293,6 +292,11 @@ def _move(lead, old_state, new_state, source, actor):
         lead.reached_out_at, lead.reached_out_by = timezone.now(), user
     elif move.reach_out == ReachOut.CLEAR:
         lead.reached_out_at, lead.reached_out_by = None, None
+    _save_move(lead, old_state, source, actor)
+
+
+def _save_move(lead, old_state, source, actor):
+    """Save what a move changes (the state, who reached out and when) and record it."""
     lead.save(update_fields=["state", "reached_out_at", "reached_out_by", "updated_at"])
     history.record_state_change(lead, old_state, source, actor)
 
