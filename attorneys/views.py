@@ -264,8 +264,7 @@ def _changed_since_shown(request, filters):
     """Why a bulk change of "all N leads this list matches" must not go ahead, or "": the list
     no longer matches what the page showed (its count, `count`, at `shown_at`), because a lead
     arrived, left or changed since. The attorney looks again, then chooses."""
-    counts, stale = filters.tab_counts()
-    total = filters.total(counts, stale)
+    total = filters.total()  # from the kept counts when they can tell
     if total is None:
         total = filters.qs.count()
     try:
