@@ -29,3 +29,9 @@ def test_it_finds_the_variables_the_settings_read():
 def test_every_variable_the_settings_read_is_documented():
     documented = set(DOCUMENTED.findall((ROOT / "docs/configuration.md").read_text()))
     assert variables_read() - documented == set()
+
+
+def test_the_example_env_file_lists_every_documented_variable():
+    documented = set(DOCUMENTED.findall((ROOT / "docs/configuration.md").read_text()))
+    listed = set(re.findall(r"^# ?(\w+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert documented - listed == set()
